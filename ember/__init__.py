@@ -1,0 +1,68 @@
+"""ember: a deep-learning framework in readable Python with PyTorch's API.
+
+``import ember as torch`` runs PyTorch programs on NumPy (CPU) or CuPy (GPU).
+"""
+from . import _dtype
+from ._device import device
+from ._dtype import (bfloat16, bool, complex64, complex128, dtype, finfo, float16, float32,
+                     float64, get_default_dtype, iinfo, int8, int16, int32, int64,
+                     promote_types, set_default_dtype, uint8)
+from ._tensor import Size, Tensor
+from . import autograd, cuda, ops
+from .autograd import (enable_grad, inference_mode, is_grad_enabled,
+                       is_inference_mode_enabled, no_grad, set_grad_enabled)
+from .ops.arithmetic import *  # noqa: F401,F403
+from .ops.conversion import *  # noqa: F401,F403
+from .ops.creation import *  # noqa: F401,F403
+from .ops.indexing import *  # noqa: F401,F403
+from .ops.linalg import *  # noqa: F401,F403
+from .ops.pointwise import *  # noqa: F401,F403
+from .ops.reduction import *  # noqa: F401,F403
+from .ops.shape import *  # noqa: F401,F403
+from .ops._util import broadcast_shapes, result_type
+
+ops.bind_tensor_methods(Tensor)
+
+# torch's dtype aliases: ember.float is float32, ember.long is int64, ...
+float = float32
+double = float64
+half = float16
+long = int64
+int = int32
+short = int16
+cfloat = complex64
+cdouble = complex128
+
+
+class layout:
+    def __init__(self, name):
+        self.name = name
+
+    def __repr__(self):
+        return "ember." + self.name
+
+
+strided = layout("strided")
+
+
+def is_tensor(obj):
+    return isinstance(obj, Tensor)
+
+
+def is_floating_point(input):
+    return input.is_floating_point()
+
+
+def is_complex(input):
+    return input.is_complex()
+
+
+def numel(input):
+    return input.numel()
+
+
+def can_cast(from_, to):
+    return _dtype.can_cast(from_, to)
+
+
+__version__ = "0.1.0"
