@@ -24,7 +24,9 @@ def _numerical_jacobian(fn, inputs, target, output_index, eps):
         minus = _as_tuple(fn(*inputs))[output_index].detach()._data.copy()
         flat[i] = original
         columns.append(((plus - minus) / (2 * eps)).reshape(-1))
-    return numpy.stack(columns) if columns else numpy.zeros((0, 0))
+    if not columns:
+        return numpy.zeros((0, _as_tuple(fn(*inputs))[output_index].numel()))
+    return numpy.stack(columns)
 
 
 def _analytical_jacobian(fn, inputs, targets, output_index):
@@ -41,7 +43,8 @@ def _analytical_jacobian(fn, inputs, targets, output_index):
             column = numpy.zeros(t.numel()) if g is None else \
                 g.detach().cpu()._data.reshape(-1).astype(numpy.float64)
             rows[id(t)].append(column)
-    return {k: numpy.stack(v, axis=1) if v else numpy.zeros((0, 0)) for k, v in rows.items()}
+    return {k: numpy.stack(v, axis=1) if v else numpy.zeros((t.numel(), 0))
+            for t in targets for k, v in [(id(t), rows[id(t)])]}
 
 
 def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,

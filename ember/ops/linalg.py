@@ -23,6 +23,11 @@ class Matmul(Primitive):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
+        if a.ndim == 1 and b.ndim == 1:
+            return (grad * (b.conj() if b.is_complex() else b) if ctx.needs_input_grad[0]
+                    else None,
+                    grad * (a.conj() if a.is_complex() else a) if ctx.needs_input_grad[1]
+                    else None)
         a2 = a.unsqueeze(0) if a.ndim == 1 else a
         b2 = b.unsqueeze(-1) if b.ndim == 1 else b
         g = grad
