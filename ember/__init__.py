@@ -11,14 +11,7 @@ from ._tensor import Size, Tensor
 from . import autograd, cuda, ops
 from .autograd import (enable_grad, inference_mode, is_grad_enabled,
                        is_inference_mode_enabled, no_grad, set_grad_enabled)
-from .ops.arithmetic import *  # noqa: F401,F403
-from .ops.conversion import *  # noqa: F401,F403
-from .ops.creation import *  # noqa: F401,F403
-from .ops.indexing import *  # noqa: F401,F403
-from .ops.linalg import *  # noqa: F401,F403
-from .ops.pointwise import *  # noqa: F401,F403
-from .ops.reduction import *  # noqa: F401,F403
-from .ops.shape import *  # noqa: F401,F403
+globals().update(ops.public_functions())
 from .ops._util import broadcast_shapes, result_type
 
 ops.bind_tensor_methods(Tensor)

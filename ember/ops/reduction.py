@@ -76,6 +76,68 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
     return result if out is None else write_out(out, result)
 
 
-TENSOR_METHODS = dict(sum=sum, mean=mean)
+class Softmax(Primitive):
+    # NOTE: a primitive: on every attention/classifier step, and its fused backward
+    # (g - sum(g * y)) * y avoids the exp/sum/div chain of a composite.
+    save_output = True
 
-__all__ = ["sum", "mean"]
+    @staticmethod
+    def forward(ctx, x, dim):
+        ctx.dim = dim
+        xp = xp_of(x)
+        data = x._data
+        shifted = data - data.max(axis=dim, keepdims=True)
+        e = xp.exp(shifted)
+        e /= e.sum(axis=dim, keepdims=True)
+        return e
+
+    @staticmethod
+    def backward(ctx, grad):
+        y = ctx.output()
+        return (grad - (grad * y).sum(ctx.dim, keepdim=True)) * y
+
+
+class LogSoftmax(Primitive):
+    save_output = True
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        ctx.dim = dim
+        xp = xp_of(x)
+        data = x._data
+        shifted = data - data.max(axis=dim, keepdims=True)
+        return shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
+
+    @staticmethod
+    def backward(ctx, grad):
+        y = ctx.output()
+        return grad - y.exp() * grad.sum(ctx.dim, keepdim=True)
+
+
+def _softmax_input(input, dim, dtype):
+    from ._util import wrap_dim
+    if dtype is not None:
+        input = cast(input, dtype)
+    elif not (input._dtype.is_floating_point or input._dtype.is_complex):
+        from ._util import type_name
+        raise RuntimeError(f'"softmax_lastdim_kernel_impl" not implemented for '
+                           f"'{type_name(input._dtype)}'")
+    if dim is None:
+        # NOTE: torch's legacy implicit dim: 0 for 0-D, 1-D and 3-D input, else 1.
+        dim = 0 if input.ndim in (0, 1, 3) else 1
+    return input, wrap_dim(dim, input.ndim)
+
+
+def softmax(input, dim=None, dtype=None, *, _stacklevel=3):
+    input, dim = _softmax_input(input, dim, dtype)
+    return Softmax.apply(input, dim)
+
+
+def log_softmax(input, dim=None, dtype=None, *, _stacklevel=3):
+    input, dim = _softmax_input(input, dim, dtype)
+    return LogSoftmax.apply(input, dim)
+
+
+TENSOR_METHODS = dict(sum=sum, mean=mean, softmax=softmax, log_softmax=log_softmax)
+
+__all__ = ["sum", "mean", "softmax", "log_softmax"]

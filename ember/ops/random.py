@@ -1,0 +1,5 @@
+"""(to be written)"""
+
+TENSOR_METHODS = {}
+
+__all__ = []
