@@ -1,0 +1,1 @@
+"""Runnable ember examples: ``python -m ember.examples.<name>``."""
