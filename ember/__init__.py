@@ -59,3 +59,6 @@ def can_cast(from_, to):
 
 
 __version__ = "0.1.0"
+
+from . import serialization  # noqa: E402
+from .serialization import load, save  # noqa: E402

@@ -173,7 +173,15 @@ class Tensor:
 
     def stride(self, dim=None):
         itemsize = self._dtype.itemsize
-        strides = tuple(s // itemsize for s in self._data.strides)
+        if self._data.size == 0:
+            # NOTE: NumPy reports zero strides for empty arrays; torch reports contiguous ones.
+            strides, step = [], 1
+            for size in reversed(self._data.shape):
+                strides.append(step)
+                step *= builtins.max(size, 1)
+            strides = tuple(reversed(strides))
+        else:
+            strides = tuple(s // itemsize for s in self._data.strides)
         if dim is None:
             return strides
         return strides[_wrap_dim(dim, self._data.ndim)]
