@@ -62,3 +62,10 @@ __version__ = "0.1.0"
 
 from . import serialization  # noqa: E402
 from .serialization import load, save  # noqa: E402
+from . import testing  # noqa: E402
+from . import backends  # noqa: E402
+from ._misc import (are_deterministic_algorithms_enabled, compile,  # noqa: E402,F401
+                    get_float32_matmul_precision, set_float32_matmul_precision,
+                    use_deterministic_algorithms)
+from ._threads import (get_num_interop_threads, get_num_threads,  # noqa: E402,F401
+                       set_num_interop_threads, set_num_threads)
