@@ -69,3 +69,7 @@ from ._misc import (are_deterministic_algorithms_enabled, compile,  # noqa: E402
                     use_deterministic_algorithms)
 from ._threads import (get_num_interop_threads, get_num_threads,  # noqa: E402,F401
                        set_num_interop_threads, set_num_threads)
+
+from ._missing import module_getattr as _module_getattr  # noqa: E402
+
+__getattr__ = _module_getattr(__name__)
