@@ -1,4 +1,5 @@
 """Running PyTorch scripts unchanged: python -m ember.run and ember.compat."""
+import os
 import subprocess
 import sys
 import textwrap
@@ -11,8 +12,10 @@ import ember
 def _run(tmp_path, source, *args):
     script = tmp_path / "script.py"
     script.write_text(textwrap.dedent(source))
+    root = os.path.dirname(os.path.dirname(os.path.abspath(ember.__file__)))
+    env = dict(os.environ, PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", ""))
     return subprocess.run([sys.executable, "-m", "ember.run", str(script), *args],
-                          capture_output=True, text=True, cwd=tmp_path, timeout=120)
+                          capture_output=True, text=True, cwd=tmp_path, timeout=120, env=env)
 
 
 def test_script_runs_with_ember_as_torch(tmp_path):
