@@ -31,3 +31,58 @@ def synchronize(device=None):
     cupy = cupy_or_none()
     if cupy is not None:
         cupy.cuda.Stream.null.synchronize()
+
+
+# ---------------------------------------------------------------- random state
+
+def manual_seed(seed):
+    from .._random import cuda_generator
+    cuda_generator(current_device()).manual_seed(seed)
+
+
+def manual_seed_all(seed):
+    from .._random import manual_seed_all_cuda
+    manual_seed_all_cuda(seed)
+
+
+def seed():
+    from .._random import cuda_generator
+    cuda_generator(current_device()).seed()
+
+
+def seed_all():
+    from .._random import cuda_generator
+    for index in range(device_count()):
+        cuda_generator(index).seed()
+
+
+def initial_seed():
+    from .._random import cuda_generator
+    return cuda_generator(current_device()).initial_seed()
+
+
+def _index(device):
+    if device is None or device == "cuda":
+        return current_device()
+    if isinstance(device, int):
+        return device
+    return getattr(device, "index", None) or int(str(device).split(":")[-1])
+
+
+def get_rng_state(device="cuda"):
+    from .._random import cuda_generator
+    return cuda_generator(_index(device)).get_state()
+
+
+def set_rng_state(new_state, device="cuda"):
+    from .._random import cuda_generator
+    cuda_generator(_index(device)).set_state(new_state)
+
+
+def get_rng_state_all():
+    return [get_rng_state(i) for i in range(device_count())]
+
+
+def set_rng_state_all(new_states):
+    for i, state in enumerate(new_states):
+        set_rng_state(state, i)

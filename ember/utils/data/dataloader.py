@@ -138,6 +138,9 @@ class DataLoader:
 
 class _SingleProcessIter:
     def __init__(self, loader):
+        # NOTE: torch draws the workers' base seed even without workers, so the global
+        # random stream (and a shuffled order) is the same for any num_workers.
+        loader._shared_seed()
         self._fetcher = _worker.make_fetcher(loader._is_iterable, loader.dataset,
                                              loader._auto_collation, loader.collate_fn,
                                              loader.drop_last)
