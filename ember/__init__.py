@@ -11,6 +11,8 @@ from ._tensor import Size, Tensor
 from . import autograd, cuda, ops
 from .autograd import (enable_grad, inference_mode, is_grad_enabled,
                        is_inference_mode_enabled, no_grad, set_grad_enabled)
+from .autograd.anomaly_mode import (is_anomaly_check_nan_enabled,  # noqa: F401
+                                    is_anomaly_enabled, set_anomaly_enabled)
 globals().update(ops.public_functions())
 from .ops._util import broadcast_shapes, result_type
 
@@ -64,6 +66,7 @@ from ._random import (Generator, default_generator, get_rng_state,  # noqa: E402
                       initial_seed, manual_seed, seed, set_rng_state)
 from ._printing import get_printoptions, set_printoptions  # noqa: E402,F401
 from . import random  # noqa: E402,F401
+from . import nn, optim  # noqa: E402,F401
 from . import serialization  # noqa: E402
 from .serialization import load, save  # noqa: E402
 from . import testing  # noqa: E402

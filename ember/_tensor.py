@@ -251,7 +251,7 @@ class Tensor:
 
     @property
     def data(self):
-        return self.detach()
+        return self._data_alias()
 
     @data.setter
     def data(self, value):
@@ -267,9 +267,22 @@ class Tensor:
         out._vc = self._vc
         return out
 
+    def _data_alias(self):
+        # NOTE: .data shares memory but not the version counter: in-place changes
+        # through it are invisible to autograd, as in torch.
+        return Tensor._make(self._data, self._device)
+
+    def is_inference(self):
+        return False
+
     def detach_(self):
-        if self._base is not None and self._base.grad_fn is not None:
-            raise RuntimeError("Can't detach views in-place. Use detach() instead.")
+        if self._base is not None:
+            raise RuntimeError(
+                "Can't detach views in-place. Use detach() instead. If you are using "
+                "DistributedDataParallel (DDP) for training, and gradient_as_bucket_view is "
+                "set as True, gradients are views of DDP buckets, and hence detach_() cannot "
+                "be called on these gradients. To fix this error, please refer to the "
+                "Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution.")
         self.grad_fn = None
         self._requires_grad = False
         return self

@@ -6,19 +6,25 @@ summed in a buffer before it runs; tensor hooks and retain_grad see that sum.
 """
 import heapq
 
+from . import anomaly_mode
+from .anomaly_mode import state as anomaly
 from .grad_mode import state as grad_state
 from .graph import AccumulateGrad
 
 
-class _AnomalyState:
-    __slots__ = ("enabled", "check_nan")
+class _Pass:
+    """One backward pass (what register_multi_grad_hook groups its hooks by)."""
+    __slots__ = ("reachable", "__weakref__")
 
-    def __init__(self):
-        self.enabled = False
-        self.check_nan = True
+    def __init__(self, reachable):
+        self.reachable = reachable
 
 
-anomaly = _AnomalyState()
+_passes = []
+
+
+def current_pass():
+    return _passes[-1] if _passes else None
 
 
 def _dependencies(roots):
@@ -74,14 +80,20 @@ def _needed(nodes, targets):
     return {n for n, flag in needed.items() if flag}
 
 
-def _call_tensor_prehooks(node, grads):
-    hooks = node._prehooks
-    if hooks:
-        for hook in hooks:
-            result = hook(tuple(grads))
-            if result is not None:
-                grads = list(result)
+def _call_prehooks(hooks, grads):
+    for hook in tuple(hooks):
+        result = hook(tuple(grads))
+        if result is not None:
+            grads = list(result)
     return grads
+
+
+def _call_posthooks(node, grad_inputs, grads):
+    for hook in tuple(node._hooks):
+        result = hook(grad_inputs, tuple(grads))
+        if result is not None:
+            grad_inputs = tuple(result)
+    return grad_inputs
 
 
 def execute(roots, root_grads, retain_graph, create_graph, capture=None,
@@ -92,13 +104,10 @@ def execute(roots, root_grads, retain_graph, create_graph, capture=None,
     accumulate: whether AccumulateGrad nodes write .grad.
     only: if given, the AccumulateGrad nodes allowed to accumulate (backward(inputs=)).
     """
-    root_nodes = []
-    for node, _ in roots:
-        if node not in root_nodes:
-            root_nodes.append(node)
+    root_nodes = list(dict.fromkeys(node for node, _ in roots))
     deps, reachable = _dependencies(root_nodes)
 
-    targets = None
+    needed = None
     if capture is not None or only is not None:
         targets = {n for n, _ in (capture or ())} | set(only or ())
         needed = _needed(root_nodes, targets)
@@ -116,38 +125,21 @@ def execute(roots, root_grads, retain_graph, create_graph, capture=None,
     heapq.heapify(ready)
     prev_enabled = grad_state.enabled
     grad_state.enabled = create_graph
+    _passes.append(_Pass(reachable))
     try:
         while ready:
             _, _, node = heapq.heappop(ready)
             grads = buffers.pop(node, None) or [None] * node._num_outputs
-            run = targets is None or node in needed
+            run = needed is None or node in needed
             if run:
-                grads = _call_tensor_prehooks(node, grads)
-                _retain_grads(node, grads)
-                slots = capture_slots.get(node)
-                if slots:
-                    for nr in slots:
-                        captured[(node, nr)] = grads[nr]
-            if isinstance(node, AccumulateGrad):
-                if run and accumulate and (only is None or node in only) and grads[0] is not None:
-                    node._run_backward(grads)
-                continue
-            if run and any(g is not None for g in grads):
-                grad_inputs = node._run_backward(grads)
-                if node._hooks:
-                    for hook in node._hooks:
-                        result = hook(grad_inputs, tuple(grads))
-                        if result is not None:
-                            grad_inputs = tuple(result)
-                if anomaly.enabled and anomaly.check_nan:
-                    _check_nan(node, grad_inputs)
+                grads = _before_node(node, grads, capture_slots, captured)
+                grad_inputs = _run_node(node, grads, accumulate, only, retain_graph)
             else:
-                grad_inputs = (None,) * len(node.next_functions)
-            if not retain_graph and hasattr(node, "_release"):
-                node._release()
-            for (nxt, nr), g in zip(node.next_functions, grad_inputs):
+                grad_inputs = ()
+            for i, (nxt, nr) in enumerate(node.next_functions):
                 if nxt is None:
                     continue
+                g = grad_inputs[i] if i < len(grad_inputs) else None
                 if g is not None:
                     buf = buffers.get(nxt)
                     if buf is None:
@@ -158,30 +150,74 @@ def execute(roots, root_grads, retain_graph, create_graph, capture=None,
                     heapq.heappush(ready, (-nxt._seq, id(nxt), nxt))
     finally:
         grad_state.enabled = prev_enabled
+        _passes.pop()
     return [captured.get(key) for key in capture or ()]
 
 
+def _before_node(node, grads, capture_slots, captured):
+    """Tensor hooks, node pre-hooks, retain_grad and captures, in torch's order."""
+    hooks = node._tensor_prehooks
+    if hooks:
+        grads = _call_prehooks(hooks, grads)
+    if node._prehooks:
+        grads = _call_prehooks(node._prehooks, grads)
+    if node._retains:
+        _retain_grads(node, grads)
+    slots = capture_slots.get(node)
+    if slots:
+        for nr in slots:
+            captured[(node, nr)] = grads[nr]
+    return grads
+
+
+def _run_node(node, grads, accumulate, only, retain_graph):
+    """Run one node's backward (with its post-hooks); returns its grad_inputs."""
+    if isinstance(node, AccumulateGrad):
+        if accumulate and (only is None or node in only) and grads[0] is not None:
+            node._run_backward(grads)
+            if node._hooks:
+                _call_posthooks(node, (), grads)
+        return ()
+    if not any(g is not None for g in grads):
+        return ()
+    if anomaly.enabled:
+        grad_inputs = _run_with_anomaly(node, grads)
+    else:
+        grad_inputs = node._run_backward(grads)
+        if node._hooks:
+            grad_inputs = _call_posthooks(node, grad_inputs, grads)
+    if not retain_graph:
+        release = getattr(node, "_release", None)
+        if release is not None:
+            release()
+    return grad_inputs
+
+
+def _run_with_anomaly(node, grads):
+    prev_parent = anomaly.parent
+    anomaly.parent = node
+    try:
+        grad_inputs = node._run_backward(grads)
+        if node._hooks:
+            grad_inputs = _call_posthooks(node, grad_inputs, grads)
+        if anomaly.check_nan:
+            anomaly_mode.check_nan(node, grad_inputs)
+    except Exception:
+        anomaly_mode.warn_backward_error(node)
+        raise
+    finally:
+        anomaly.parent = prev_parent
+    return grad_inputs
+
+
 def _retain_grads(node, grads):
-    retains = node._retains
-    if not retains:
-        return
-    for nr, ref in list(retains.items()):
+    from ..ops.creation import detach_for_grad
+    for nr, ref in list(node._retains.items()):
         tensor = ref()
         if tensor is None or grads[nr] is None:
             continue
-        from ..ops.creation import detach_for_grad
         g = grads[nr]
         if tensor.grad is None:
             tensor.grad = g if grad_state.enabled else detach_for_grad(g)
         else:
             tensor.grad = tensor.grad + g
-
-
-def _check_nan(node, grad_inputs):
-    for i, g in enumerate(grad_inputs):
-        if g is not None and bool(g.isnan().any()):
-            message = f"Function '{node.name()}' returned nan values in its {i}th output."
-            trace = getattr(node, "_anomaly_trace", None)
-            if trace:
-                message += "\nTraceback of forward call that caused the error:\n" + trace
-            raise RuntimeError(message)

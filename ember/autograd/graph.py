@@ -5,10 +5,17 @@ arguments) and returns backend arrays; its ``backward(ctx, *grads)`` receives an
 returns ember Tensors, written with ember ops, so double backward works through it.
 ``Primitive.apply`` is the one place where outputs are wrapped and the graph is
 recorded; when grad mode is off or no input requires grad it records nothing.
+
+Ownership runs one way, so the common path makes no reference cycles: a tensor owns
+its ``grad_fn``, a node owns its saved tensors and ``next_functions``, a leaf only
+weakly owns its ``AccumulateGrad``; a node keeps its own outputs as bare arrays.
 """
 import itertools
+import re
 import weakref
+from typing import NamedTuple
 
+from .anomaly_mode import record_forward_trace, state as anomaly
 from .grad_mode import state as grad_state
 
 _sequence = itertools.count()
@@ -23,11 +30,13 @@ class Node:
     # Defaults as class attributes keep per-node construction cheap.
     _hooks = None
     _prehooks = None
+    _tensor_prehooks = None
     _retains = None
     _freed = False
     _num_outputs = 1
     _output_meta = None
     _name = None
+    _seq = 0
     next_functions = ()
 
     def name(self):
@@ -36,25 +45,34 @@ class Node:
     def __repr__(self):
         return f"<{self.name()} object at {hex(id(self))}>"
 
-    def register_hook(self, hook):
-        """hook(grad_inputs, grad_outputs) -> optional new grad_inputs."""
+    def register_hook(self, fn):
+        """fn(grad_inputs, grad_outputs) -> optional new grad_inputs, after the node ran."""
         if self._hooks is None:
             self._hooks = []
-        self._hooks.append(hook)
-        return _RemovableHandle(self._hooks, hook)
+        self._hooks.append(fn)
+        return RemovableHandle(self._hooks, fn)
 
-    def register_prehook(self, hook):
-        """hook(grad_outputs) -> optional new grad_outputs."""
+    def register_prehook(self, fn):
+        """fn(grad_outputs) -> optional new grad_outputs, before the node runs."""
         if self._prehooks is None:
             self._prehooks = []
-        self._prehooks.append(hook)
-        return _RemovableHandle(self._prehooks, hook)
+        self._prehooks.append(fn)
+        return RemovableHandle(self._prehooks, fn)
 
     @property
     def metadata(self):
-        if "_metadata" not in self.__dict__:
-            self._metadata = {}
-        return self._metadata
+        meta = self.__dict__.get("_metadata")
+        if meta is None:
+            meta = self._metadata = {}
+        return meta
+
+    def _sequence_nr(self):
+        return self._seq
+
+    def __call__(self, *grads):
+        """Run this node's backward function directly, as torch allows."""
+        result = self._run_backward(list(grads))
+        return result[0] if len(result) == 1 else tuple(result)
 
     # The engine calls this with one gradient per output; it returns one per entry
     # of next_functions.
@@ -62,7 +80,8 @@ class Node:
         raise NotImplementedError
 
 
-class _RemovableHandle:
+class RemovableHandle:
+    """What register_hook returns: ``.remove()`` unregisters (also as a context manager)."""
     _next_id = itertools.count()
 
     def __init__(self, container, item):
@@ -73,8 +92,11 @@ class _RemovableHandle:
     def remove(self):
         if isinstance(self._container, dict):
             self._container.pop(self._item, None)
-        elif self._item in self._container:
-            self._container.remove(self._item)
+        else:
+            for i, entry in enumerate(self._container):
+                if entry is self._item:
+                    del self._container[i]
+                    break
 
     def __enter__(self):
         return self
@@ -83,17 +105,20 @@ class _RemovableHandle:
         self.remove()
 
 
+_RemovableHandle = RemovableHandle
+
+
 class AccumulateGrad(Node):
     """The node standing for a leaf tensor: it adds incoming gradients into .grad."""
 
-    _name = "AccumulateGrad"
+    _name = "torch::autograd::AccumulateGrad"
 
     def __init__(self, variable):
         self.variable = variable
         self._seq = next(_sequence)
 
     @property
-    def _prehooks(self):
+    def _tensor_prehooks(self):
         # Hooks registered with tensor.register_hook on a leaf live on the tensor,
         # since this node is only weakly kept.
         return getattr(self.variable, "_leaf_hooks", None)
@@ -113,7 +138,7 @@ class AccumulateGrad(Node):
             var.grad._bump_version()
         post_hooks = getattr(var, "_post_acc_hooks", None)
         if post_hooks:
-            for hook in post_hooks:
+            for hook in tuple(post_hooks):
                 hook(var)
         return ()
 
@@ -128,6 +153,8 @@ def accumulator_of(tensor):
     return node
 
 
+# ---------------------------------------------------------------- saved tensors
+
 class SavedTensor:
     __slots__ = ("tensor", "version")
 
@@ -136,27 +163,67 @@ class SavedTensor:
         self.version = tensor._vc[0]
 
 
-def _check_version(node, saved):
+class _PackedTensor:
+    """A tensor saved through saved_tensors_hooks: only the packed value is kept."""
+    __slots__ = ("packed", "unpack")
+
+    def __init__(self, tensor, pack, unpack):
+        self.packed = pack(tensor)
+        self.unpack = unpack
+
+
+def _save(tensor):
+    if tensor is None:
+        return None
+    if _saved_hooks:
+        pack, unpack = _saved_hooks[-1]
+        return _PackedTensor(tensor, pack, unpack)
+    return SavedTensor(tensor)
+
+
+def _unpack(node, saved):
+    if saved is None:
+        return None
+    if type(saved) is _PackedTensor:
+        return saved.unpack(saved.packed)
     t = saved.tensor
     if t._vc[0] != saved.version:
-        shape = "[" + ", ".join(str(s) for s in t.shape) + "]"
-        producer = t.grad_fn.name() if t.grad_fn is not None else "a leaf"
-        raise RuntimeError(
-            "one of the variables needed for gradient computation has been modified by an "
-            f"inplace operation: [{t.type()} {shape}], which is output {t._output_nr} of "
-            f"{producer}, is at version {t._vc[0]}; expected version {saved.version} "
-            f"instead (while running {node.name()}). Hint: the backtrace further above can "
-            "point at the operation that failed to compute its gradient.")
+        raise RuntimeError(modified_message(t, t.grad_fn, t._vc[0], saved.version))
     return t
 
 
-_FREED_MESSAGE = (
+def _short_name(node):
+    # NOTE: torch's version-counter message names the op without "Backward0".
+    return re.sub(r"Backward\d*$", "", node.name())
+
+
+def modified_message(tensor, producer, version, expected):
+    """torch's error for a saved tensor modified in place before backward used it."""
+    shape = "[" + ", ".join(str(s) for s in tensor.shape) + "]"
+    where = f", which is output {tensor._output_nr} of {_short_name(producer)}," \
+        if producer is not None else ""
+    if anomaly.enabled:
+        hint = ("Hint: the backtrace further above shows the operation that failed to compute "
+                "its gradient. The variable in question was changed in there or anywhere later. "
+                "Good luck!")
+    else:
+        hint = ("Hint: enable anomaly detection to find the operation that failed to compute "
+                "its gradient, with torch.autograd.set_detect_anomaly(True, check_nan=False).")
+    return ("one of the variables needed for gradient computation has been modified by an "
+            f"inplace operation: [{tensor.type()} {shape}]{where} is at version {version}; "
+            f"expected version {expected} instead. {hint}")
+
+
+FREED_MESSAGE = (
     "Trying to backward through the graph a second time (or directly access saved tensors "
     "after they have already been freed). Saved intermediate values of the graph are freed "
     "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
     "backward through the graph a second time or if you need to access saved tensors after "
     "calling backward.")
+_FREED_MESSAGE = FREED_MESSAGE
 
+
+# ---------------------------------------------------------------- primitives
 
 class Primitive(Node):
     """Base of every differentiable op. Subclasses define forward and backward.
@@ -179,25 +246,23 @@ class Primitive(Node):
         raise NotImplementedError
 
     def save_for_backward(self, *tensors):
-        self._saved = tuple(None if t is None else SavedTensor(t) for t in tensors)
+        self._saved = tuple(_save(t) for t in tensors)
 
     @property
     def saved_tensors(self):
         if self._freed:
-            raise RuntimeError(_FREED_MESSAGE)
-        return tuple(None if s is None else _check_version(self, s) for s in self._saved)
+            raise RuntimeError(FREED_MESSAGE)
+        return tuple(_unpack(self, s) for s in self._saved)
 
     def output(self):
         """The forward output, attached to this node (as torch's saved outputs are)."""
         if self._freed:
-            raise RuntimeError(_FREED_MESSAGE)
+            raise RuntimeError(FREED_MESSAGE)
+        out = Tensor._make(self._out, self._out_device)
         counter, version = self._out_version
         if counter[0] != version:
-            raise RuntimeError(
-                "one of the variables needed for gradient computation has been modified by "
-                f"an inplace operation: output 0 of {self.name()} is at version {counter[0]}; "
-                f"expected version {version} instead.")
-        out = Tensor._make(self._out, self._out_device)
+            raise RuntimeError(modified_message(out, self, counter[0], version))
+        out._vc = counter
         out.grad_fn = self
         out._requires_grad = True
         return out
@@ -252,6 +317,8 @@ class Primitive(Node):
         ctx.needs_input_grad = tuple(needs)
         ctx._positions = positions
         ctx._seq = next(_sequence)
+        if anomaly.enabled:
+            record_forward_trace(ctx)
 
         if type(out) is tuple:
             outs = tuple(make(o, device) for o in out)
@@ -268,7 +335,7 @@ class Primitive(Node):
             result.grad_fn = ctx
             result._requires_grad = True
         if cls.save_output:
-            ctx._out = out if type(out) is not tuple else None
+            ctx._out = out
             ctx._out_device = device
             ctx._out_version = (result._vc, result._vc[0])
         return result
@@ -286,3 +353,137 @@ class Primitive(Node):
         if len(positions) == len(grads):
             return grads
         return tuple(grads[i] for i in positions)
+
+
+# ---------------------------------------------------------------- torch.autograd.graph API
+
+class GradientEdge(NamedTuple):
+    """A place in the graph: (node, output_nr); usable as an input of autograd.grad."""
+    node: Node
+    output_nr: int
+
+
+def get_gradient_edge(tensor):
+    if not tensor._requires_grad:
+        raise RuntimeError("It is not possible to get the gradient edge for a Tensor that does "
+                           "not require gradients")
+    node = tensor.grad_fn if tensor.grad_fn is not None else accumulator_of(tensor)
+    return GradientEdge(node, tensor._output_nr)
+
+
+def increment_version(tensor):
+    """Mark tensors as modified in place (e.g. after writing their memory directly)."""
+    for t in (tensor,) if isinstance(tensor, Tensor) else tensor:
+        t._vc[0] += 1
+
+
+_saved_hooks = []
+_hooks_disabled = []
+
+
+class saved_tensors_hooks:
+    """Inside this context, tensors saved for backward go through pack_hook(tensor) and
+    come back through unpack_hook(packed) when backward needs them."""
+
+    def __init__(self, pack_hook, unpack_hook):
+        self.pack_hook = pack_hook
+        self.unpack_hook = unpack_hook
+
+    def __enter__(self):
+        if _hooks_disabled:
+            raise RuntimeError(_hooks_disabled[-1])
+        _saved_hooks.append((self.pack_hook, self.unpack_hook))
+
+    def __exit__(self, *exc):
+        _saved_hooks.pop()
+
+
+class save_on_cpu(saved_tensors_hooks):
+    """Saved tensors live in host memory until backward moves them back."""
+
+    def __init__(self, pin_memory=False, device_type="cuda"):
+        def pack(tensor):
+            return tensor._device, tensor.detach().cpu()
+
+        def unpack(packed):
+            device, tensor = packed
+            return tensor.to(device)
+        super().__init__(pack, unpack)
+
+
+class disable_saved_tensors_hooks:
+    """Entering saved_tensors_hooks inside this context raises error_message."""
+
+    def __init__(self, error_message):
+        self.error_message = error_message
+
+    def __enter__(self):
+        if _saved_hooks:
+            raise RuntimeError(self.error_message)
+        _hooks_disabled.append(self.error_message)
+
+    def __exit__(self, *exc):
+        _hooks_disabled.pop()
+
+    def __call__(self, fn):
+        import functools
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with self:
+                return fn(*args, **kwargs)
+        return wrapper
+
+
+class _MultiHandle(RemovableHandle):
+    def __init__(self, handles):
+        self.handles = handles
+        self.id = next(self._next_id)
+
+    def remove(self):
+        for handle in self.handles:
+            handle.remove()
+
+
+def register_multi_grad_hook(tensors, fn, *, mode="all"):
+    """fn(grads) once the gradients of all ``tensors`` of one backward pass are computed
+    (mode="all"; None for tensors the pass does not reach), or fn(grad) with the first
+    one (mode="any")."""
+    if mode not in ("all", "any"):
+        raise ValueError(f"Expects mode to be one of ('all', 'any') but got {mode}")
+    tensors = tuple(tensors)
+    from .engine import current_pass
+    state = {}
+
+    def make_hook(index):
+        def hook(grad):
+            task = current_pass()
+            if state.get("task") is not task:
+                state.update(task=task, grads=[None] * len(tensors), fired=False,
+                             expected=_reached(task, tensors))
+            if mode == "any":
+                if not state["fired"]:
+                    state["fired"] = True
+                    fn(grad)
+                return None
+            state["grads"][index] = grad
+            state["expected"].discard(index)
+            if not state["expected"]:
+                fn(tuple(state["grads"]))
+            return None
+        return hook
+
+    return _MultiHandle(tuple(t.register_hook(make_hook(i)) for i, t in enumerate(tensors)
+                              if t.requires_grad))
+
+
+def _reached(task, tensors):
+    """Indices of the tensors whose gradient this backward pass will compute."""
+    reached = set()
+    for i, t in enumerate(tensors):
+        if not t.requires_grad:
+            continue
+        node = t.grad_fn if t.grad_fn is not None else t._accumulator and t._accumulator()
+        if node is not None and node in task.reachable:
+            reached.add(i)
+    return reached

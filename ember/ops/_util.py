@@ -171,9 +171,15 @@ def broadcast_shapes(*shapes):
 # ---------------------------------------------------------------- in-place and out=
 
 def check_inplace_allowed(self):
-    if grad_state.enabled and self._requires_grad and self.grad_fn is None:
+    if not grad_state.enabled:
+        return
+    if self._requires_grad and self.grad_fn is None:
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
                            "operation.")
+    base = self._base
+    if base is not None and base._requires_grad and base.grad_fn is None:
+        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
+                           "in-place operation.")
 
 
 def inplace_source(self, *others):
