@@ -1,0 +1,4 @@
+"""ember.nn: modules, parameters, initialisation and functional layers (torch.nn's API)."""
+from . import functional, init, utils  # noqa: F401
+from .modules import *  # noqa: F401,F403
+from .parameter import Buffer, Parameter  # noqa: F401

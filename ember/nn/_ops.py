@@ -1,0 +1,91 @@
+"""Primitives private to nn: linear and binary cross entropy (see the NOTE on each)."""
+import math
+
+from ..autograd.graph import Primitive
+from ..ops._util import type_name, xp_of
+
+
+class Linear(Primitive):
+    # NOTE: a primitive: it runs on every MLP/attention step, and one gemm with the bias
+    # added in place replaces three dispatches (transpose, matmul, add); its backward is
+    # two matmuls and a sum.
+
+    @staticmethod
+    def forward(ctx, x, weight, bias):
+        ctx.save_for_backward(x, weight)
+        ctx.x_ndim, ctx.has_bias = x.ndim, bias is not None
+        data = x._data
+        ctx.rows = math.prod(data.shape[:-1])
+        out = data.reshape(ctx.rows, data.shape[-1]) @ weight._data.T
+        if bias is not None:
+            out += bias._data
+        return out.reshape(data.shape[:-1] + (weight.shape[0],))
+
+    def name(self):
+        if self.x_ndim == 2:
+            return "AddmmBackward0" if self.has_bias else "MmBackward0"
+        if self.x_ndim == 1 and not self.has_bias:
+            return "SqueezeBackward4"
+        return "ViewBackward0" if self.has_bias else "UnsafeViewBackward0"
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        flat = grad.reshape(ctx.rows, weight.shape[0])
+        gx = grad.matmul(weight) if needs[0] else None
+        gw = flat.t().matmul(x.reshape(ctx.rows, weight.shape[1])) if needs[1] else None
+        gb = flat.sum(0) if needs[2] else None
+        return gx, gw, gb
+
+
+def linear(input, weight, bias=None):
+    if input.dtype is not weight.dtype:
+        raise RuntimeError("expected m1 and m2 to have the same dtype, but got: "
+                           f"{type_name(input.dtype).lower()} != "
+                           f"{type_name(weight.dtype).lower()}")
+    if weight.ndim != 2 or input.ndim == 0:
+        out = input.matmul(weight.t())
+        return out if bias is None else out + bias
+    if input.shape[-1] != weight.shape[1]:
+        rows = math.prod(input.shape[:-1])
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x"
+                           f"{input.shape[-1]} and {weight.shape[1]}x{weight.shape[0]})")
+    if bias is not None and bias.shape != (weight.shape[0],):
+        out_shape = list(input.shape[:-1]) + [weight.shape[0]]
+        raise RuntimeError(f"The expanded size of the tensor ({weight.shape[0]}) must match "
+                           f"the existing size ({bias.shape[-1] if bias.ndim else 1}) at "
+                           f"non-singleton dimension {len(out_shape) - 1}.  Target sizes: "
+                           f"{out_shape}.  Tensor sizes: {list(bias.shape)}")
+    return Linear.apply(input, weight, bias)
+
+
+def _clamped_log(xp, a):
+    """max(log(a), -100) without a divide-by-zero warning at a == 0."""
+    work = a if a.dtype.itemsize >= 4 else a.astype(xp.float32)
+    tiny = xp.finfo(work.dtype).smallest_subnormal
+    return xp.maximum(xp.log(xp.maximum(work, tiny)), -100).astype(a.dtype, copy=False)
+
+
+class BinaryCrossEntropy(Primitive):
+    """Unreduced, unweighted -(t log x + (1 - t) log(1 - x)), logs clamped at -100."""
+    # NOTE: a primitive to keep torch's backward, (x - t) / max(x (1 - x), 1e-12): a
+    # composite gives NaN gradients where a float32 sigmoid saturates to exactly 0 or 1.
+
+    @staticmethod
+    def forward(ctx, x, t):
+        ctx.save_for_backward(x, t)
+        xp = xp_of(x)
+        xd, td = x._data, t._data
+        return -(td * _clamped_log(xp, xd) + (1 - td) * _clamped_log(xp, 1 - xd))
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, t = ctx.saved_tensors
+        gx = gt = None
+        if ctx.needs_input_grad[0]:
+            gx = grad * (x - t) / (x * (1 - x)).clamp(min=1e-12)
+        if ctx.needs_input_grad[1]:
+            # NOTE: unclamped, as torch's: +-inf where x is exactly 0 or 1.
+            gt = grad * ((1 - x).log() - x.log())
+        return gx, gt
