@@ -66,7 +66,7 @@ from ._random import (Generator, default_generator, get_rng_state,  # noqa: E402
                       initial_seed, manual_seed, seed, set_rng_state)
 from ._printing import get_printoptions, set_printoptions  # noqa: E402,F401
 from . import random  # noqa: E402,F401
-from . import nn, optim  # noqa: E402,F401
+from . import linalg, nn, optim  # noqa: E402,F401
 from . import serialization  # noqa: E402
 from .serialization import load, save  # noqa: E402
 from . import testing  # noqa: E402
