@@ -44,7 +44,7 @@ def to_numpy(x):
         x = x.detach()
         if x.dtype == torch.bfloat16:
             x = x.float()
-        return x.numpy()
+        return x.numpy(force=True)
     if isinstance(x, ember.Tensor):
         x = x.detach()
         if x.dtype is ember.bfloat16:

@@ -8,6 +8,10 @@ import numpy
 
 from .. import _config
 
+# NOTE: torch computes inf/nan silently (log(0), 0/0); NumPy would print a RuntimeWarning
+# from deep inside ember for each. Ops check what torch checks themselves.
+numpy.seterr(all="ignore")
+
 
 class Backend:
     """The interface an op sees: ``xp`` plus a handful of shims."""

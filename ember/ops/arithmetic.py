@@ -29,8 +29,9 @@ class Add(_Binary):
     def forward(ctx, a, b, alpha=1):
         _Binary._remember(ctx, a, b)
         ctx.alpha = alpha
-        other = b._data if isinstance(b, Tensor) else b
-        return a._data + (other if alpha == 1 else other * alpha)
+        if isinstance(b, Tensor):
+            return a._data + (b._data if alpha == 1 else b._data * alpha)
+        return _like(a._data + (b if alpha == 1 else b * alpha), a)
 
     @staticmethod
     def backward(ctx, grad):
@@ -46,8 +47,9 @@ class Sub(_Binary):
     def forward(ctx, a, b, alpha=1):
         _Binary._remember(ctx, a, b)
         ctx.alpha = alpha
-        other = b._data if isinstance(b, Tensor) else b
-        return a._data - (other if alpha == 1 else other * alpha)
+        if isinstance(b, Tensor):
+            return a._data - (b._data if alpha == 1 else b._data * alpha)
+        return _like(a._data - (b if alpha == 1 else b * alpha), a)
 
     @staticmethod
     def backward(ctx, grad):
@@ -65,7 +67,7 @@ class RSub(_Binary):
     @staticmethod
     def forward(ctx, a, scalar, alpha=1):
         ctx.alpha = alpha
-        return scalar - a._data * alpha if alpha != 1 else scalar - a._data
+        return _like(scalar - a._data * alpha if alpha != 1 else scalar - a._data, a)
 
     @staticmethod
     def backward(ctx, grad):
@@ -80,7 +82,7 @@ class Mul(_Binary):
             ctx.scalar = None
             return a._data * b._data
         ctx.scalar = b
-        return a._data * b
+        return _like(a._data * b, a)
 
     @staticmethod
     def backward(ctx, grad):
@@ -102,15 +104,15 @@ class Div(_Binary):
             ctx.scalar = None
             return a._data / b._data
         ctx.scalar = b
-        return a._data / b
+        return _like(a._data / b, a)
 
     @staticmethod
     def backward(ctx, grad):
         if ctx.scalar is not None:
-            return grad / ctx.scalar, None
+            return grad / _conj(ctx.scalar), None
         a, b = ctx.saved_tensors
-        ga = grad_for(grad / b, a) if ctx.needs_input_grad[0] else None
-        gb = grad_for(-grad * a / (b * b), b) if ctx.needs_input_grad[1] else None
+        ga = grad_for(grad / _conj(b), a) if ctx.needs_input_grad[0] else None
+        gb = grad_for(-grad * _conj(a / (b * b)), b) if ctx.needs_input_grad[1] else None
         return ga, gb
 
 
@@ -122,12 +124,12 @@ class RDiv(Primitive):
     def forward(ctx, a, scalar):
         ctx.save_for_backward(a)
         ctx.scalar = scalar
-        return scalar / a._data
+        return _like(scalar / a._data, a)
 
     @staticmethod
     def backward(ctx, grad):
         (a,) = ctx.saved_tensors
-        return -grad * ctx.scalar / (a * a)
+        return -grad * _conj(ctx.scalar / (a * a))
 
 
 class Neg(Primitive):
@@ -156,7 +158,7 @@ class Pow(_Binary):
             return _int_pow_check(xp, a._data, b._data)
         ctx.save_for_backward(a)
         ctx.scalar = b
-        return _int_pow_check(xp, a._data, b)
+        return _like(_int_pow_check(xp, a._data, b), a)
 
     def name(self):
         return "PowBackward0" if self.scalar is not None else "PowBackward1"
@@ -167,17 +169,17 @@ class Pow(_Binary):
             (a,) = ctx.saved_tensors
             if ctx.scalar == 0:
                 return grad * 0, None
-            return grad * ctx.scalar * a ** (ctx.scalar - 1), None
+            return grad * _conj(ctx.scalar * a ** (ctx.scalar - 1)), None
         a, b = ctx.saved_tensors
         ga = gb = None
         if ctx.needs_input_grad[0]:
             # NOTE: torch defines d/da a**b as 0 where b == 0 (even at a == 0).
-            ga = grad_for(_masked_where_zero(b, grad * b * a ** (b - 1)), a)
+            ga = grad_for(_masked_where_zero(b, grad * _conj(b * a ** (b - 1))), a)
         if ctx.needs_input_grad[1]:
             out = a ** b
             # NOTE: d/db a**b = a**b * log(a), taken as 0 where a == 0 and b >= 0.
             log_a = a.log()
-            gb = grad_for(_zero_where((a == 0) & (b >= 0), grad * out * log_a), b)
+            gb = grad_for(_zero_where((a == 0) & (b >= 0), grad * _conj(out * log_a)), b)
         return ga, gb
 
 
@@ -189,14 +191,29 @@ class RPow(Primitive):
     @staticmethod
     def forward(ctx, a, scalar):
         ctx.scalar = scalar
-        return _int_pow_check(xp_of(a), scalar, a._data)
+        return _like(_int_pow_check(xp_of(a), scalar, a._data), a)
 
     @staticmethod
     def backward(ctx, grad):
         import math
         if ctx.scalar == 0:
             return grad * 0
-        return grad * ctx.output() * math.log(ctx.scalar)
+        import cmath
+        log_s = cmath.log(ctx.scalar) if isinstance(ctx.scalar, complex) or ctx.scalar < 0 \
+            else math.log(ctx.scalar)
+        return grad * _conj(ctx.output() * log_s)
+
+
+def _like(result, a):
+    # NOTE: NumPy widens bfloat16 with a Python float to float32; torch keeps bfloat16.
+    return result if result.dtype == a._data.dtype else result.astype(a._data.dtype)
+
+
+def _conj(value):
+    """Complex gradients use the conjugate derivative (torch's convention)."""
+    if isinstance(value, Tensor):
+        return value.conj() if value.is_complex() else value
+    return value.conjugate() if isinstance(value, complex) else value
 
 
 def _int_pow_check(xp, base, exponent):
@@ -329,7 +346,7 @@ TENSOR_METHODS = dict(
     __mul__=mul, __rmul__=mul, __imul__=_inplace(mul),
     __truediv__=div, __rtruediv__=_rtruediv, __itruediv__=_inplace(div),
     __pow__=pow, __rpow__=_reflected(pow), __ipow__=_inplace(pow),
-    __neg__=neg, __pos__=lambda self: self,
+    __neg__=neg,
 )
 
 __all__ = ["add", "sub", "subtract", "rsub", "mul", "multiply", "div", "divide", "true_divide",
