@@ -12,6 +12,7 @@ import numpy
 
 from . import _dtype as dtypes
 from ._device import CPU, device as _device_cls
+from . import autograd as _autograd
 from .autograd import graph
 from .autograd.grad_mode import state as grad_state
 
@@ -64,6 +65,8 @@ class Tensor:
         t._output_nr = 0
         t._base = None
         t._accumulator = None
+        t._leaf_hooks = None
+        t._post_acc_hooks = None
         return t
 
     def __new__(cls, *args, device=None, dtype=None):
@@ -310,7 +313,7 @@ class Tensor:
         if not self._requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         if self.grad_fn is None:
-            hooks = getattr(self, "_leaf_hooks", None)
+            hooks = self._leaf_hooks
             if hooks is None:
                 hooks = self._leaf_hooks = []
             wrapper = _single_grad_hook(hook, 0)
@@ -322,15 +325,14 @@ class Tensor:
         """hook(tensor), called after .grad of this leaf has been accumulated."""
         if self.grad_fn is not None:
             raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
-        hooks = getattr(self, "_post_acc_hooks", None)
+        hooks = self._post_acc_hooks
         if hooks is None:
             hooks = self._post_acc_hooks = []
         hooks.append(hook)
         return graph._RemovableHandle(hooks, hook)
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-        from .autograd import backward
-        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        _autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     # ------------------------------------------------------------ Python protocol
 

@@ -33,7 +33,6 @@ def _size(shape):
 
 def _make_grads(outputs, grads, batched=False):
     """Check the user's output gradients and create the implicit ones (torch's rules)."""
-    from ..ops.creation import ones_like
     new = []
     for i, (out, g) in enumerate(zip(outputs, grads)):
         if isinstance(g, graph.Tensor):
@@ -69,7 +68,7 @@ def _make_grads(outputs, grads, batched=False):
             if not out.dtype.is_floating_point:
                 raise RuntimeError("grad can be implicitly created only for real scalar "
                                    f"outputs but got {_dtype_name(out.dtype)}")
-            new.append(ones_like(out))
+            new.append(graph.ones_like(out))
         else:
             raise TypeError("gradients can be either Tensors or None, but got "
                             f"{type(g).__name__}")

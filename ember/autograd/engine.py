@@ -14,10 +14,14 @@ from .graph import AccumulateGrad
 
 class _Pass:
     """One backward pass (what register_multi_grad_hook groups its hooks by)."""
-    __slots__ = ("reachable", "__weakref__")
+    __slots__ = ("deps", "roots", "__weakref__")
 
-    def __init__(self, reachable):
-        self.reachable = reachable
+    def __init__(self, deps, roots):
+        self.deps, self.roots = deps, roots
+
+    @property
+    def reachable(self):
+        return set(self.deps) | set(self.roots)
 
 
 _passes = []
@@ -28,19 +32,21 @@ def current_pass():
 
 
 def _dependencies(roots):
+    """How many edges lead into each node reachable from the roots."""
     deps = {}
-    seen = set(roots)
     stack = list(roots)
     while stack:
         node = stack.pop()
         for nxt, _ in node.next_functions:
             if nxt is None:
                 continue
-            deps[nxt] = deps.get(nxt, 0) + 1
-            if nxt not in seen:
-                seen.add(nxt)
+            count = deps.get(nxt)
+            if count is None:
+                deps[nxt] = 1
                 stack.append(nxt)
-    return deps, seen
+            else:
+                deps[nxt] = count + 1
+    return deps
 
 
 def _needed(nodes, targets):
@@ -104,8 +110,8 @@ def execute(roots, root_grads, retain_graph, create_graph, capture=None,
     accumulate: whether AccumulateGrad nodes write .grad.
     only: if given, the AccumulateGrad nodes allowed to accumulate (backward(inputs=)).
     """
-    root_nodes = list(dict.fromkeys(node for node, _ in roots))
-    deps, reachable = _dependencies(root_nodes)
+    root_nodes = [roots[0][0]] if len(roots) == 1 else list(dict.fromkeys(n for n, _ in roots))
+    deps = _dependencies(root_nodes)
 
     needed = None
     if capture is not None or only is not None:
@@ -123,31 +129,47 @@ def execute(roots, root_grads, retain_graph, create_graph, capture=None,
 
     ready = [(-node._seq, id(node), node) for node in root_nodes if deps.get(node, 0) == 0]
     heapq.heapify(ready)
+    pop, push = heapq.heappop, heapq.heappush
     prev_enabled = grad_state.enabled
     grad_state.enabled = create_graph
-    _passes.append(_Pass(reachable))
+    _passes.append(_Pass(deps, root_nodes))
     try:
         while ready:
-            _, _, node = heapq.heappop(ready)
+            node = pop(ready)[2]
             grads = buffers.pop(node, None) or [None] * node._num_outputs
-            run = needed is None or node in needed
-            if run:
-                grads = _before_node(node, grads, capture_slots, captured)
-                grad_inputs = _run_node(node, grads, accumulate, only, retain_graph)
-            else:
-                grad_inputs = ()
-            for i, (nxt, nr) in enumerate(node.next_functions):
-                if nxt is None:
+            grad_inputs = ()
+            if needed is None or node in needed:
+                if node._tensor_prehooks or node._prehooks or node._retains or capture_slots:
+                    grads = _before_node(node, grads, capture_slots, captured)
+                if node._is_accumulator:
+                    if accumulate and (only is None or node in only) and \
+                            grads[0] is not None:
+                        node._run_backward(grads)
+                        if node._hooks:
+                            _call_posthooks(node, (), grads)
                     continue
-                g = grad_inputs[i] if i < len(grad_inputs) else None
-                if g is not None:
-                    buf = buffers.get(nxt)
-                    if buf is None:
-                        buf = buffers[nxt] = [None] * nxt._num_outputs
-                    buf[nr] = g if buf[nr] is None else buf[nr] + g
-                deps[nxt] -= 1
-                if deps[nxt] == 0:
-                    heapq.heappush(ready, (-nxt._seq, id(nxt), nxt))
+                grad_inputs = _run_node(node, grads, retain_graph)
+            if grad_inputs:
+                for (nxt, nr), g in zip(node.next_functions, grad_inputs):
+                    if nxt is None:
+                        continue
+                    if g is not None:
+                        buf = buffers.get(nxt)
+                        if buf is None:
+                            buf = buffers[nxt] = [None] * nxt._num_outputs
+                        buf[nr] = g if buf[nr] is None else buf[nr] + g
+                    left = deps[nxt] - 1
+                    deps[nxt] = left
+                    if left == 0:
+                        push(ready, (-nxt._seq, id(nxt), nxt))
+            else:
+                for nxt, _ in node.next_functions:
+                    if nxt is None:
+                        continue
+                    left = deps[nxt] - 1
+                    deps[nxt] = left
+                    if left == 0:
+                        push(ready, (-nxt._seq, id(nxt), nxt))
     finally:
         grad_state.enabled = prev_enabled
         _passes.pop()
@@ -170,15 +192,12 @@ def _before_node(node, grads, capture_slots, captured):
     return grads
 
 
-def _run_node(node, grads, accumulate, only, retain_graph):
-    """Run one node's backward (with its post-hooks); returns its grad_inputs."""
-    if isinstance(node, AccumulateGrad):
-        if accumulate and (only is None or node in only) and grads[0] is not None:
-            node._run_backward(grads)
-            if node._hooks:
-                _call_posthooks(node, (), grads)
-        return ()
-    if not any(g is not None for g in grads):
+def _run_node(node, grads, retain_graph):
+    """Run one (non-leaf) node's backward with its post-hooks; returns its grad_inputs."""
+    for g in grads:
+        if g is not None:
+            break
+    else:
         return ()
     if anomaly.enabled:
         grad_inputs = _run_with_anomaly(node, grads)
@@ -187,9 +206,7 @@ def _run_node(node, grads, accumulate, only, retain_graph):
         if node._hooks:
             grad_inputs = _call_posthooks(node, grad_inputs, grads)
     if not retain_graph:
-        release = getattr(node, "_release", None)
-        if release is not None:
-            release()
+        node._release()
     return grad_inputs
 
 
@@ -211,7 +228,7 @@ def _run_with_anomaly(node, grads):
 
 
 def _retain_grads(node, grads):
-    from ..ops.creation import detach_for_grad
+    from .graph import detach_for_grad
     for nr, ref in list(node._retains.items()):
         tensor = ref()
         if tensor is None or grads[nr] is None:

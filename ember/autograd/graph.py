@@ -19,9 +19,13 @@ from .anomaly_mode import record_forward_trace, state as anomaly
 from .grad_mode import state as grad_state
 
 _sequence = itertools.count()
+_FLOATING = 2  # dtype categories >= this (floating, complex) can carry gradients
 
-# Set by ember._tensor at import (the graph layer sits below the Tensor class).
+# Set by the layers above at import (the graph layer sits below them): the Tensor
+# class, and ops.creation.detach_for_grad for AccumulateGrad.
 Tensor = None
+detach_for_grad = None
+ones_like = None
 
 
 class Node:
@@ -37,7 +41,11 @@ class Node:
     _output_meta = None
     _name = None
     _seq = 0
+    _is_accumulator = False
     next_functions = ()
+
+    def _release(self):
+        pass
 
     def name(self):
         return self._name or type(self).__name__
@@ -117,14 +125,15 @@ class AccumulateGrad(Node):
         self.variable = variable
         self._seq = next(_sequence)
 
+    _is_accumulator = True
+
     @property
     def _tensor_prehooks(self):
         # Hooks registered with tensor.register_hook on a leaf live on the tensor,
         # since this node is only weakly kept.
-        return getattr(self.variable, "_leaf_hooks", None)
+        return self.variable._leaf_hooks
 
     def _run_backward(self, grad_outputs):
-        from ..ops.creation import detach_for_grad
         grad = grad_outputs[0]
         var = self.variable
         if var.grad is None:
@@ -136,7 +145,7 @@ class AccumulateGrad(Node):
         else:
             var.grad._data += grad._data
             var.grad._bump_version()
-        post_hooks = getattr(var, "_post_acc_hooks", None)
+        post_hooks = var._post_acc_hooks
         if post_hooks:
             for hook in tuple(post_hooks):
                 hook(var)
@@ -325,13 +334,13 @@ class Primitive(Node):
             ctx._num_outputs = len(outs)
             ctx._output_meta = tuple((o.shape, o.dtype, o._device) for o in outs)
             for nr, o in enumerate(outs):
-                if o.dtype.is_floating_point or o.dtype.is_complex:
+                if o._dtype.category >= _FLOATING:
                     o.grad_fn = ctx
                     o._requires_grad = True
                     o._output_nr = nr
             return outs
         result = make(out, device)
-        if result.dtype.is_floating_point or result.dtype.is_complex:
+        if result._dtype.category >= _FLOATING:
             result.grad_fn = ctx
             result._requires_grad = True
         if cls.save_output:

@@ -16,6 +16,8 @@ def _alias(cls, data, requires_grad):
     out._output_nr = 0
     out._base = None
     out._accumulator = None
+    out._leaf_hooks = None
+    out._post_acc_hooks = None
     if requires_grad:
         out.requires_grad_(True)
     return out

@@ -6,7 +6,7 @@ Binary primitives take (Tensor, Tensor-or-scalar) already promoted to one dtype 
 from .. import _dtype as dtypes
 from .._tensor import Tensor
 from ..autograd.graph import Primitive
-from ._util import apply_inplace, binary_operands, grad_for, write_out, xp_of
+from ._util import apply_inplace, binary_operands, grad_for, sum_to, write_out, xp_of
 
 
 class _Binary(Primitive):
@@ -20,7 +20,6 @@ class _Binary(Primitive):
 
 
 def _reduce(grad, shape):
-    from ._util import sum_to
     return sum_to(grad, shape)
 
 

@@ -206,6 +206,10 @@ def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=Fal
 
 def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
               memory_format=None):
+    if dtype is None and device is None and not requires_grad:
+        # The common case (backward's implicit seed) without the general path's checks.
+        xp = backend_for(input._device).xp
+        return Tensor._make(xp.ones(input._data.shape, input._data.dtype), input._device)
     dtype, device = _like(input, dtype, device)
     return _filled(tuple(input.shape), 1, dtype, device, requires_grad)
 
@@ -330,6 +334,11 @@ def detach_for_grad(grad):
         data = data.copy()
     return Tensor._make(data, grad._device)
 
+
+from ..autograd import graph as _graph  # noqa: E402
+
+_graph.detach_for_grad = detach_for_grad
+_graph.ones_like = ones_like
 
 TENSOR_METHODS = {}
 

@@ -72,8 +72,12 @@ def single_dim(dim, ndim):
 
 def expand_back(grad, shape, dims, keepdim):
     """Broadcast a reduced gradient back over the reduced dims of ``shape``."""
-    if not keepdim and dims:
+    if not keepdim and dims and dims != tuple(range(len(dims))):
+        # Reduced dims that are not leading ones must be re-inserted as size 1 first;
+        # leading ones are restored by broadcasting alone.
         grad = grad.reshape([1 if i in dims else s for i, s in enumerate(shape)])
+    if grad.shape == shape:
+        return grad
     return grad.expand(shape)
 
 
