@@ -14,7 +14,7 @@ from .autograd import (enable_grad, inference_mode, is_grad_enabled,
 from .autograd.anomaly_mode import (is_anomaly_check_nan_enabled,  # noqa: F401
                                     is_anomaly_enabled, set_anomaly_enabled)
 globals().update(ops.public_functions())
-from .ops._util import broadcast_shapes, result_type
+from .ops._util import result_type
 
 ops.bind_tensor_methods(Tensor)
 

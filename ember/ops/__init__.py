@@ -3,10 +3,11 @@
 methods onto Tensor in one place.
 """
 from . import (arithmetic, complex, conversion, creation, indexing, linalg,  # noqa: F401
-               pointwise, random, reduction, scan, shape, sorting)
+               pointwise, random, rearrange, reduction, scan, scatter, shape, sorting,
+               strided)
 
 MODULES = [creation, conversion, arithmetic, pointwise, complex, reduction, scan, sorting,
-           shape, indexing, linalg, random]
+           shape, strided, rearrange, scatter, indexing, linalg, random]
 
 
 def bind_tensor_methods(tensor_cls):

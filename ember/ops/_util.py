@@ -210,8 +210,13 @@ def commit_inplace(self, result):
         raise RuntimeError(f"result type {_type_name(result._dtype)} can't be cast to the "
                            f"desired output type {_type_name(self._dtype)}")
     if result._data is not self._data:
-        xp = xp_of(self)
-        xp.copyto(self._data, result._data, casting="unsafe")
+        target = self._data
+        if not getattr(target.flags, "writeable", True):
+            # An expanded tensor: NumPy marks broadcast views read-only, torch refuses
+            # only writes where elements share memory.
+            from .indexing import _writable
+            target = _writable(self, target)
+        xp_of(self).copyto(target, result._data, casting="unsafe")
     self._vc[0] += 1
     if result._requires_grad and grad_state.enabled:
         if result._dtype is not self._dtype:
