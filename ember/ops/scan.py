@@ -4,6 +4,7 @@ trapezoid rule.
 from .. import _dtype as dtypes
 from ..autograd.grad_mode import state as grad_state
 from ..autograd.graph import Primitive
+from . import rearrange
 from ._util import apply_inplace, cast, type_name, wrap_dim, write_out, xp_of
 from .reduction import (acc_dtype, return_type, single_dim, sum_dtype, take_along_dim,
                         wrap_array, write_out_tuple)
@@ -28,21 +29,8 @@ def accumulate(xp, ufunc, data, axis):
     return out
 
 
-class Flip(Primitive):
-    # NOTE: a primitive only until ember has flip in shape.py: the reverse scans in
-    # the backward passes below need it.
-    @staticmethod
-    def forward(ctx, x, dim):
-        ctx.dim = dim
-        return xp_of(x).flip(x._data, axis=dim)
-
-    @staticmethod
-    def backward(ctx, grad):
-        return Flip.apply(grad, ctx.dim)
-
-
 def flip(x, dim):
-    return Flip.apply(x, dim) if x.ndim else x
+    return rearrange.flip(x, (dim,)) if x.ndim else x
 
 
 def _reverse_cumsum(x, dim):
