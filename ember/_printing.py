@@ -232,7 +232,7 @@ def tensor_repr(t):
             suffixes.append(f"dtype={t._dtype}")
         body = _body_text(_host_data(t), indent)
     if t.grad_fn is not None:
-        suffixes.append(f"grad_fn=<{t.grad_fn.name()}>")
+        suffixes.append(f"grad_fn=<{t.grad_fn.short_name()}>")
     elif t._requires_grad:
         suffixes.append("requires_grad=True")
     return _add_suffixes(prefix + body, suffixes, indent)

@@ -50,8 +50,12 @@ class Node:
     def name(self):
         return self._name or type(self).__name__
 
+    def short_name(self):
+        """The name torch prints (without the "torch::autograd::" namespace)."""
+        return self.name().rpartition("::")[2]
+
     def __repr__(self):
-        return f"<{self.name()} object at {hex(id(self))}>"
+        return f"<{self.short_name()} object at {hex(id(self))}>"
 
     def register_hook(self, fn):
         """fn(grad_inputs, grad_outputs) -> optional new grad_inputs, after the node ran."""

@@ -657,6 +657,7 @@ class CopySlices(Primitive):
     The base's memory already holds the new values (the view shares it), so forward
     only returns it; backward routes the viewed region's gradient to value.
     """
+    grad_fn_name = "torch::autograd::CopySlices"
 
     @staticmethod
     def forward(ctx, base, value, view_fn):
