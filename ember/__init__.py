@@ -67,6 +67,7 @@ from ._random import (Generator, default_generator, get_rng_state,  # noqa: E402
 from ._printing import get_printoptions, set_printoptions  # noqa: E402,F401
 from . import random  # noqa: E402,F401
 from . import linalg, nn, optim  # noqa: E402,F401
+from . import distributions  # noqa: E402,F401
 from . import serialization  # noqa: E402
 from .serialization import load, save  # noqa: E402
 from . import testing  # noqa: E402

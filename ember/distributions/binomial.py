@@ -1,0 +1,121 @@
+"""Binomial(total_count, probs | logits)."""
+import numpy
+
+import ember
+from ember._random import generator_for
+from ember.ops._util import backend_of
+
+from . import constraints
+from .bernoulli import _check_one_of
+from .distribution import Distribution
+from .utils import broadcast_all, lazy_property, logits_to_probs, probs_to_logits
+
+__all__ = ["Binomial"]
+
+
+def _clamp_by_zero(x):
+    # max(x, 0) with gradient 1/2 at 0 (a plain clamp would give 1 or 0).
+    return (x.clamp(min=0) + x - x.clamp(max=0)) / 2
+
+
+def _binomial_draws(count, probs):
+    """Binomial(count, probs) counts (torch.binomial), drawn on the host."""
+    backend = backend_of(probs)
+    n = backend.to_numpy(count._data).astype(numpy.int64)
+    p = numpy.clip(backend.to_numpy(probs._data).astype(numpy.float64), 0.0, 1.0)
+    gen = generator_for(probs.device)
+    array = gen._draw(probs.device, lambda rng: rng.binomial(n, p).astype(probs.dtype.numpy))
+    return ember.Tensor._make(array, probs.device)
+
+
+class Binomial(Distribution):
+    arg_constraints = {"total_count": constraints.nonnegative_integer,
+                       "probs": constraints.unit_interval, "logits": constraints.real}
+    has_enumerate_support = True
+
+    def __init__(self, total_count=1, probs=None, logits=None, validate_args=None):
+        _check_one_of(probs, logits)
+        if probs is not None:
+            self.total_count, self.probs = broadcast_all(total_count, probs)
+            self.total_count = self.total_count.type_as(self.probs)
+            self._param = self.probs
+        else:
+            self.total_count, self.logits = broadcast_all(total_count, logits)
+            self.total_count = self.total_count.type_as(self.logits)
+            self._param = self.logits
+        super().__init__(self._param.size(), validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        new = self._get_checked_instance(Binomial, _instance)
+        batch_shape = ember.Size(batch_shape)
+        new.total_count = self.total_count.expand(batch_shape)
+        if "probs" in self.__dict__:
+            new.probs = new._param = self.probs.expand(batch_shape)
+        if "logits" in self.__dict__:
+            new.logits = new._param = self.logits.expand(batch_shape)
+        return self._finish_expand(new, batch_shape)
+
+    @constraints.dependent_property(is_discrete=True, event_dim=0)
+    def support(self):
+        return constraints.integer_interval(0, self.total_count)
+
+    @property
+    def mean(self):
+        return self.total_count * self.probs
+
+    @property
+    def mode(self):
+        return ((self.total_count + 1) * self.probs).floor().clamp(max=self.total_count)
+
+    @property
+    def variance(self):
+        return self.total_count * self.probs * (1 - self.probs)
+
+    @lazy_property
+    def logits(self):
+        return probs_to_logits(self.probs, is_binary=True)
+
+    @lazy_property
+    def probs(self):
+        return logits_to_probs(self.logits, is_binary=True)
+
+    @property
+    def param_shape(self):
+        return self._param.size()
+
+    def sample(self, sample_shape=()):
+        shape = self._extended_shape(sample_shape)
+        with ember.no_grad():
+            return _binomial_draws(self.total_count.expand(shape), self.probs.expand(shape))
+
+    def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        log_factorial_n = ember.lgamma(self.total_count + 1)
+        log_factorial_k = ember.lgamma(value + 1)
+        log_factorial_nmk = ember.lgamma(self.total_count - value + 1)
+        # n log(1 + exp(logits)), written to stay finite for large |logits|.
+        normalize_term = (self.total_count * _clamp_by_zero(self.logits)
+                          + self.total_count * ember.log1p(ember.exp(-ember.abs(self.logits)))
+                          - log_factorial_n)
+        return value * self.logits - log_factorial_k - log_factorial_nmk - normalize_term
+
+    def _homogeneous_count(self, what):
+        total_count = int(self.total_count.max())
+        if not self.total_count.min() == total_count:
+            raise NotImplementedError(f"Inhomogeneous total count not supported by `{what}`.")
+        return total_count
+
+    def entropy(self):
+        self._homogeneous_count("entropy")
+        log_prob = self.log_prob(self.enumerate_support(False))
+        return -(ember.exp(log_prob) * log_prob).sum(0)
+
+    def enumerate_support(self, expand=True):
+        total_count = self._homogeneous_count("enumerate_support")
+        values = ember.arange(1 + total_count, dtype=self._param.dtype,
+                              device=self._param.device)
+        values = values.view((-1,) + (1,) * len(self._batch_shape))
+        if expand:
+            values = values.expand((-1,) + tuple(self._batch_shape))
+        return values
