@@ -78,6 +78,19 @@ from ._misc import (are_deterministic_algorithms_enabled, compile,  # noqa: E402
 from ._threads import (get_num_interop_threads, get_num_threads,  # noqa: E402,F401
                        set_num_interop_threads, set_num_threads)
 
+from . import amp, accelerator, cpu, hub, multiprocessing  # noqa: E402,F401
+from .amp.autocast_mode import (autocast, autocast_decrement_nesting,  # noqa: E402,F401
+                                autocast_increment_nesting, clear_autocast_cache,
+                                get_autocast_cpu_dtype, get_autocast_dtype,
+                                get_autocast_gpu_dtype, is_autocast_cache_enabled,
+                                is_autocast_cpu_enabled, is_autocast_enabled,
+                                set_autocast_cache_enabled, set_autocast_cpu_dtype,
+                                set_autocast_cpu_enabled, set_autocast_dtype,
+                                set_autocast_enabled, set_autocast_gpu_dtype)
+from .utils import checkpoint as _checkpoint, hooks as _hooks  # noqa: E402,F401
+Tensor.share_memory_ = multiprocessing.share_memory_
+Tensor.is_shared = multiprocessing.is_shared
+
 from ._missing import module_getattr as _module_getattr  # noqa: E402
 
 __getattr__ = _module_getattr(__name__)

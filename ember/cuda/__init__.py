@@ -86,3 +86,9 @@ def get_rng_state_all():
 def set_rng_state_all(new_states):
     for i, state in enumerate(new_states):
         set_rng_state(state, i)
+
+
+from . import amp, memory  # noqa: E402,F401
+from .memory import (empty_cache, max_memory_allocated, max_memory_reserved,  # noqa: E402,F401
+                     mem_get_info, memory_allocated, memory_reserved, memory_stats,
+                     reset_max_memory_allocated, reset_peak_memory_stats)

@@ -22,14 +22,20 @@ class Matmul(Primitive):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return xp_of(a).matmul(a._data, b._data)
+        ctx.ndims = (a.ndim, b.ndim)
+        out = xp_of(a).matmul(a._data, b._data)
+        # NOTE: NumPy multiplies bfloat16 (ml_dtypes) matrices into float32; torch keeps
+        # the input dtype.
+        return out if out.dtype == a._data.dtype else out.astype(a._data.dtype)
 
     def name(self):
-        a, b = self._saved[0].tensor, self._saved[1].tensor
-        if a.ndim == 2 and b.ndim == 2:
+        if self.grad_fn_name != "MmBackward0":
+            return self.grad_fn_name
+        a_ndim, b_ndim = self.ndims
+        if a_ndim == 2 and b_ndim == 2:
             return "MmBackward0"
-        return "UnsafeViewBackward0" if a.ndim > 2 or b.ndim > 2 else "DotBackward0" \
-            if a.ndim == 1 and b.ndim == 1 else "MvBackward0"
+        return "UnsafeViewBackward0" if a_ndim > 2 or b_ndim > 2 else "DotBackward0" \
+            if a_ndim == 1 and b_ndim == 1 else "MvBackward0"
 
     @staticmethod
     def backward(ctx, grad):
