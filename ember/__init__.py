@@ -67,7 +67,9 @@ from ._random import (Generator, default_generator, get_rng_state,  # noqa: E402
 from ._printing import get_printoptions, set_printoptions  # noqa: E402,F401
 from . import random  # noqa: E402,F401
 from . import linalg, nn, optim  # noqa: E402,F401
-from . import distributions  # noqa: E402,F401
+from . import distributions, func  # noqa: E402,F401
+from .nn._functional_distance import (cdist, cosine_similarity,  # noqa: E402,F401
+                                      pairwise_distance, pdist)
 from . import serialization  # noqa: E402
 from .serialization import load, save  # noqa: E402
 from . import testing  # noqa: E402

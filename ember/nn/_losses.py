@@ -1,12 +1,21 @@
 """Loss functions (re-exported by ember.nn.functional), with torch's reductions,
 legacy ``size_average``/``reduce`` arguments and error messages.
 """
+import math
 import warnings
 
 from .. import _dtype as dtypes
-from ..ops.creation import arange
+from ..autograd.grad_mode import no_grad
+from ..ops.creation import arange, ones_like
 from ..ops._util import broadcast_shapes, type_name, xp_of
 from . import _ops
+
+__all__ = ["l1_loss", "mse_loss", "smooth_l1_loss", "huber_loss", "kl_div",
+           "binary_cross_entropy", "binary_cross_entropy_with_logits", "nll_loss",
+           "cross_entropy", "poisson_nll_loss", "gaussian_nll_loss", "margin_ranking_loss",
+           "hinge_embedding_loss", "soft_margin_loss", "multilabel_soft_margin_loss",
+           "multi_margin_loss", "multilabel_margin_loss", "cosine_embedding_loss",
+           "triplet_margin_loss", "triplet_margin_with_distance_loss"]
 
 
 def legacy_get_string(size_average, reduce, emit_warning=True):
@@ -241,3 +250,233 @@ def _soft_cross_entropy(logp, target, weight, reduction, label_smoothing, dim):
         count = logp.numel() // classes if classes else 0
         return loss.sum() / count
     return _reduce(loss, reduction)
+
+
+# ---------------------------------------------------------------- likelihood losses
+
+def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8,
+                     reduce=None, reduction="mean"):
+    """exp(x) - t x (log_input), else x - t log(x + eps); full adds Stirling's
+    t log t - t + log(2 pi t) / 2 where t > 1."""
+    reduction = _reduction_of(size_average, reduce, reduction)
+    if log_input:
+        loss = input.exp() - target * input
+    else:
+        loss = input - target * (input + eps).log()
+    if full:
+        stirling = target.xlogy(target) - target + (target * (2 * math.pi)).log() * 0.5
+        loss = loss + stirling.where(target > 1, 0.0)
+    return _reduce(loss, reduction)
+
+
+def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):
+    """(log(max(var, eps)) + (input - target)^2 / max(var, eps)) / 2 (+ log(2 pi) / 2)."""
+    if isinstance(var, float):
+        if var < 0:
+            raise ValueError("var has negative entry/entries")
+        var = var * ones_like(input)
+    elif bool((var < 0).any()):
+        raise ValueError("var has negative entry/entries")
+    if var.shape != input.shape:
+        if tuple(input.shape[:-1]) == tuple(var.shape):
+            var = var.unsqueeze(-1)
+        elif not (input.ndim == var.ndim and
+                  sum(v for i, v in zip(input.shape, var.shape) if i != v) == 1):
+            raise ValueError("var is of incorrect size")
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(reduction + " is not valid")
+    var = var.clone()
+    # NOTE: clamped outside autograd, as torch: var's gradient ignores the clamp.
+    with no_grad():
+        var.clamp_(min=eps)
+    loss = 0.5 * (var.log() + (input - target) ** 2 / var)
+    if full:
+        loss = loss + 0.5 * math.log(2 * math.pi)
+    return _reduce(loss, reduction)
+
+
+# ---------------------------------------------------------------- margin losses
+
+def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
+                        reduction="mean"):
+    """max(0, -y (x1 - x2) + margin)."""
+    reduction = _reduction_of(size_average, reduce, reduction)
+    if input1.ndim != input2.ndim or input1.ndim != target.ndim:
+        raise RuntimeError("margin_ranking_loss : All input tensors should have same dimension "
+                           f"but got sizes: input1: {input1.shape}, input2: {input2.shape}, "
+                           f"target: {target.shape} ")
+    return _reduce((-target * (input1 - input2) + margin).clamp_min(0), reduction)
+
+
+def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None,
+                         reduction="mean"):
+    """x where y = 1, max(0, margin - x) where y = -1 (both terms for other labels)."""
+    reduction = _reduction_of(size_average, reduce, reduction)
+    hinge = (margin - input).clamp_min(0).where(target != 1, 0.0)
+    return _reduce(hinge + input.where(target != -1, 0.0), reduction)
+
+
+def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """log(1 + exp(-y x)) (torch's unguarded form: it overflows like torch's)."""
+    reduction = _reduction_of(size_average, reduce, reduction)
+    return _reduce((-input * target).exp().log1p(), reduction)
+
+
+def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None,
+                                reduction="mean"):
+    """Mean over classes of the binary logistic loss of each class."""
+    if size_average is not None or reduce is not None:
+        reduction = legacy_get_string(size_average, reduce)
+    loss = -(target * _logsigmoid(input) + (1 - target) * _logsigmoid(-input))
+    if weight is not None:
+        loss = loss * weight
+    classes = input.shape[input.ndim - 1]
+    loss = loss.sum(input.ndim - 1) / classes
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(reduction + " is not valid")
+    return _reduce(loss, reduction)
+
+
+def _logsigmoid(x):
+    return -((-x).maximum(x.new_zeros(())) + (-x.abs()).exp().log1p())
+
+
+def _check_range(target, low, high, message):
+    # NOTE: like torch on the CPU, bad class indices raise (a host sync).
+    data = target._data
+    if data.size and bool(xp_of(target).any((data < low) | (data >= high))):
+        raise RuntimeError(message)
+
+
+def _as_batch(input, target, name):
+    """(N, C) input and (N, ...) target views; 1-D input is one sample."""
+    if input.ndim > 2:
+        raise RuntimeError(f"Expected non-empty vector or matrix with optional 0-dim batch "
+                           f"size, but got: {list(input.shape)}")
+    if input.ndim <= 1:
+        return input.reshape(1, -1), target.reshape(1, -1) if name == "multilabel" else \
+            target.reshape(1)
+    return input, target
+
+
+def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None,
+                      reduce=None, reduction="mean"):
+    """sum over j != y of max(0, margin - x[y] + x[j])^p (times weight[y]), over C."""
+    reduction = _reduction_of(size_average, reduce, reduction)
+    if p not in (1, 2):
+        raise ValueError("only p == 1 and p == 2 supported")
+    if weight is not None and weight.ndim != 1:
+        raise ValueError("weight must be one-dimensional")
+    batch, batch_target = _as_batch(input, target, "multi")
+    classes = batch.shape[1]
+    if batch_target.numel() != batch.shape[0] or \
+            (input.ndim == 2 and target.ndim != 1) or (input.ndim < 2 and target.ndim > 1):
+        raise RuntimeError("multi_margin_loss: target tensor should be 1-D with size equal to "
+                           "the number of input samples (batch size). Expected target size "
+                           f"[{batch.shape[0]}], but got {list(target.shape)}. Input has shape "
+                           f"{list(input.shape)}.")
+    _check_range(batch_target, 0, classes, "target out of range")
+    is_target = batch_target.unsqueeze(1) == arange(classes, device=input.device)
+    picked = _pick(batch, batch_target.long(), 1).unsqueeze(1)
+    z = (margin - picked + batch).clamp_min(0)
+    z = (z if p == 1 else z * z).where(~is_target, 0.0)
+    if weight is not None:
+        z = z * weight[batch_target.long()].unsqueeze(1)
+    loss = z.sum(1) / classes
+    if input.ndim < 2:
+        loss = loss.reshape(target.shape) if reduction == "none" else loss
+    return _reduce(loss, reduction)
+
+
+def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """For each target class y (read up to the first -1) and each non-target class i:
+    max(0, 1 - (x[y] - x[i])), summed and divided by C."""
+    reduction = _reduction_of(size_average, reduce, reduction)
+    if target.shape != input.shape:
+        raise RuntimeError(f"inconsistent target size: {list(target.shape)} for input of size: "
+                           f"{list(input.shape)}")
+    batch, batch_target = _as_batch(input, target, "multilabel")
+    classes = batch.shape[1]
+    batch_target = batch_target.long()
+    _check_range(batch_target, -1, classes, "argument #2 'target' is out of range")
+    # Targets count up to the first -1 of each row.
+    valid = (batch_target != -1).long().cumprod(1).bool()
+    labels = batch_target.where(valid, 0)
+    index = arange(classes, device=input.device)
+    chosen = (labels.unsqueeze(2) == index).logical_and(valid.unsqueeze(2))   # (N, J, C)
+    is_target = chosen.any(1)                                                 # (N, C)
+    picked = _pick(batch.unsqueeze(1).expand(chosen.shape), labels, 2)        # (N, J)
+    hinge = (1 - picked.unsqueeze(2) + batch.unsqueeze(1)).clamp_min(0)       # (N, J, C)
+    keep = valid.unsqueeze(2).logical_and(is_target.logical_not().unsqueeze(1))
+    loss = hinge.where(keep, 0.0).sum((1, 2)) / classes
+    if input.ndim < 2:
+        loss = loss.reshape(()) if reduction == "none" else loss
+    return _reduce(loss, reduction)
+
+
+# ---------------------------------------------------------------- embedding losses
+
+def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
+                          reduction="mean"):
+    """1 - cos(x1, x2) where y = 1, max(0, cos(x1, x2) - margin) where y = -1."""
+    reduction = _reduction_of(size_average, reduce, reduction)
+    if target.ndim not in (0, 1):
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    if target.ndim == 1 and not (input1.ndim == 2 and input2.ndim == 2):
+        raise RuntimeError("1D target tensor expects 2D input tensors, but found inputs with "
+                           f"sizes {_sizes(input1)} and {_sizes(input2)}.")
+    if target.ndim == 0 and not (input1.ndim == 1 and input2.ndim == 1):
+        raise RuntimeError("0D target tensor expects 1D input tensors, but found inputs with "
+                           f"sizes {_sizes(input1)} and {_sizes(input2)}.")
+    dim = target.ndim
+    # NOTE: torch's form: EPSILON = 1e-12 inside each squared magnitude.
+    dot = (input1 * input2).sum(dim)
+    magnitudes = ((input1 * input1).sum(dim) + 1e-12) * ((input2 * input2).sum(dim) + 1e-12)
+    cos = dot / magnitudes.sqrt()
+    positive = (1 - cos).where(target == 1, 0.0)
+    negative = (cos - margin).clamp_min(0).where(target == -1, 0.0)
+    return _reduce(positive + negative, reduction)
+
+
+def _sizes(t):
+    return "[" + ", ".join(str(s) for s in t.shape) + "]"
+
+
+def _check_triplet_dims(anchor, positive, negative):
+    if not (anchor.ndim == positive.ndim == negative.ndim):
+        raise RuntimeError("The anchor, positive, and negative tensors are expected to have the "
+                           f"same number of dimensions, but got: anchor {anchor.ndim}D, "
+                           f"positive {positive.ndim}D, and negative {negative.ndim}D inputs")
+
+
+def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False,
+                        size_average=None, reduce=None, reduction="mean"):
+    """max(0, margin + d(a, p) - d(a, n)), d the pairwise p-distance (with swap,
+    d(a, n) is replaced by min(d(a, n), d(p, n)))."""
+    from ._functional_distance import pairwise_distance
+    reduction = _reduction_of(size_average, reduce, reduction)
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
+    _check_triplet_dims(anchor, positive, negative)
+    d_pos = pairwise_distance(anchor, positive, p, eps)
+    d_neg = pairwise_distance(anchor, negative, p, eps)
+    if swap:
+        d_neg = d_neg.minimum(pairwise_distance(positive, negative, p, eps))
+    return _reduce((margin + d_pos - d_neg).clamp_min(0), reduction)
+
+
+def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_function=None,
+                                      margin=1.0, swap=False, reduction="mean"):
+    """triplet_margin_loss with any distance_function(x1, x2) (pairwise_distance by default)."""
+    from ._functional_distance import pairwise_distance
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
+    _check_triplet_dims(anchor, positive, negative)
+    distance = distance_function if distance_function is not None else pairwise_distance
+    d_pos = distance(anchor, positive)
+    d_neg = distance(anchor, negative)
+    if swap:
+        d_neg = d_neg.minimum(distance(positive, negative))
+    return _reduce((margin + d_pos - d_neg).clamp_min(0), reduction)

@@ -279,11 +279,50 @@ def real_array(t):
     return data.view(data.real.dtype) if t.is_complex() else data
 
 
-def new_step_counter():
-    """The per-parameter 'step' state: a 0-d CPU tensor, as in torch's state_dict."""
+def new_step_counter(value=0.0, device=CPU):
+    """A per-parameter scalar state ('step', 'mu_product', 'eta'...): a 0-d tensor of
+    torch's scalar dtype (float64 only when that is the default dtype), on the CPU
+    unless the algorithm keeps it on the parameter's device."""
     dtype = dtypes.float64 if dtypes.get_default_dtype() is dtypes.float64 else dtypes.float32
-    from ..ops.creation import zeros
-    return zeros((), dtype=dtype, device=CPU)
+    from ..ops.creation import full
+    return full((), value, dtype=dtype, device=device)
+
+
+def check_lr(lr):
+    """torch's checks on a learning rate (a float or a 1-element tensor)."""
+    if isinstance(lr, Tensor) and lr.numel() != 1:
+        raise ValueError("Tensor lr must be 1-element")
+    if not 0.0 <= scalar(lr):
+        raise ValueError(f"Invalid learning rate: {lr}")
+
+
+def check_nonnegative(**values):
+    """ValueError('Invalid <name> value: <value>') for the first negative one."""
+    for name, value in values.items():
+        if not 0.0 <= value:
+            raise ValueError(f"Invalid {name} value: {value}")
+
+
+def check_betas(betas):
+    for i, beta in enumerate(betas):
+        if not 0.0 <= scalar(beta) < 1.0:
+            raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
+
+
+def fill_group_defaults(optimizer, **defaults):
+    """__setstate__ helper: give groups from older checkpoints the newer options."""
+    for group in optimizer.param_groups:
+        for key, value in defaults.items():
+            group.setdefault(key, value)
+
+
+def each_param_with_grad(optimizer, closure, update):
+    """The common step: evaluate the closure, then update(p, group) per parameter."""
+    loss = optimizer._closure_loss(closure)
+    for group in optimizer.param_groups:
+        for p in optimizer._params_with_grad(group):
+            update(p, group)
+    return loss
 
 
 def bump(*tensors):

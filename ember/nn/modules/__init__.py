@@ -8,12 +8,10 @@ from .container import (ModuleDict, ModuleList, ParameterDict, ParameterList,  #
 from .dropout import Dropout  # noqa: F401
 from .flatten import Flatten, Unflatten  # noqa: F401
 from .linear import Bilinear, Identity, Linear  # noqa: F401
-from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss,  # noqa: F401
-                   KLDivLoss, L1Loss, MSELoss, NLLLoss, SmoothL1Loss)
 from .module import Module  # noqa: F401
 from . import (batchnorm, channelshuffle, conv, distance, fold, instancenorm,  # noqa: E402
-               lazy, normalization, padding, pixelshuffle, pooling, rnn, sparse, transformer,
-               upsampling)
+               lazy, loss, normalization, padding, pixelshuffle, pooling, rnn, sparse,
+               transformer, upsampling)
 
 __all__ = [
     "Module", "Identity", "Linear", "Bilinear", "Flatten", "Unflatten", "Dropout",
@@ -22,11 +20,9 @@ __all__ = [
     "Sigmoid", "Tanh", "Hardtanh", "Hardsigmoid", "Hardswish", "Softplus", "Softsign",
     "Tanhshrink", "LogSigmoid", "Threshold", "Hardshrink", "Softshrink", "GLU", "Softmax",
     "Softmin", "LogSoftmax",
-    "L1Loss", "MSELoss", "SmoothL1Loss", "HuberLoss", "KLDivLoss", "NLLLoss",
-    "CrossEntropyLoss", "BCELoss", "BCEWithLogitsLoss",
 ]
 
-for _family in (batchnorm, channelshuffle, conv, distance, fold, instancenorm, lazy,
+for _family in (batchnorm, channelshuffle, conv, distance, fold, instancenorm, lazy, loss,
                 normalization, padding, pixelshuffle, pooling, rnn, sparse, transformer,
                 upsampling):
     globals().update({_name: getattr(_family, _name) for _name in _family.__all__})

@@ -7,6 +7,7 @@ state_dict, conversions, hooks, printing) walks those three dicts, so the keys a
 their order match torch's for the same module tree.
 """
 import itertools
+import warnings
 import weakref
 from collections import OrderedDict, namedtuple
 
@@ -14,6 +15,17 @@ from ..._tensor import Tensor
 from ...autograd.grad_mode import no_grad
 from ...ops.conversion import _parse_to_args
 from ..parameter import Buffer, Parameter
+from . import _hooks
+from ._hooks import (_global_backward_hooks, _global_backward_pre_hooks,  # noqa: F401
+                     _global_buffer_registration_hooks, _global_forward_hooks,
+                     _global_forward_pre_hooks, _global_parameter_registration_hooks,
+                     active_call_hooks, BackwardHook,
+                     register_module_backward_hook, register_module_buffer_registration_hook,
+                     register_module_forward_hook, register_module_forward_pre_hook,
+                     register_module_full_backward_hook,
+                     register_module_full_backward_pre_hook,
+                     register_module_module_registration_hook,
+                     register_module_parameter_registration_hook)
 
 _EXTRA_STATE_KEY_SUFFIX = "_extra_state"
 
@@ -118,45 +130,39 @@ class Module:
 
     def __call__(self, *args, **kwargs):
         # Fast path: no hooks, no bookkeeping.
-        if self._forward_pre_hooks or self._forward_hooks:
+        if (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks or
+                self._backward_pre_hooks or active_call_hooks):
             return self._call_with_hooks(args, kwargs)
         return self.forward(*args, **kwargs)
 
     _call_impl = __call__
 
     def _call_with_hooks(self, args, kwargs):
-        for hook_id, hook in tuple(self._forward_pre_hooks.items()):
-            if hook_id in self._forward_pre_hooks_with_kwargs:
-                result = hook(self, args, kwargs)
-                if result is not None:
-                    if not (isinstance(result, tuple) and len(result) == 2):
-                        raise RuntimeError("forward pre-hook must return None or a tuple of "
-                                           f"(new_args, new_kwargs), but got {result}.")
-                    args, kwargs = result
-            else:
-                result = hook(self, args)
-                if result is not None:
-                    args = result if isinstance(result, tuple) else (result,)
+        full_hooks, legacy_hooks = self._get_backward_hooks()
+        pre_hooks = self._get_backward_pre_hooks()
+        result = None
         called = set()
         try:
+            args, kwargs = _hooks.run_forward_pre_hooks(self, args, kwargs)
+            backward_hook = None
+            if full_hooks or pre_hooks:
+                backward_hook = BackwardHook(self, full_hooks, pre_hooks)
+                args = backward_hook.setup_input_hook(args)
             result = self.forward(*args, **kwargs)
-            for hook_id, hook in tuple(self._forward_hooks.items()):
-                called.add(hook_id)
-                if hook_id in self._forward_hooks_with_kwargs:
-                    hook_result = hook(self, args, kwargs, result)
-                else:
-                    hook_result = hook(self, args, result)
-                if hook_result is not None:
-                    result = hook_result
+            result = _hooks.run_forward_hooks(self, args, kwargs, result, called)
+            if backward_hook:
+                if not isinstance(result, (Tensor, tuple)):
+                    warnings.warn("For backward hooks to be called, module output should be a "
+                                  "Tensor or a tuple of Tensors but received "
+                                  f"{type(result)}", stacklevel=3)
+                result = backward_hook.setup_output_hook(result)
+            if legacy_hooks:
+                _hooks.attach_legacy_backward_hooks(self, args, result, legacy_hooks)
             return result
         except Exception:
-            # NOTE: hooks registered with always_call=True still run when forward raised.
-            for hook_id, hook in tuple(self._forward_hooks.items()):
-                if hook_id in self._forward_hooks_always_called and hook_id not in called:
-                    if hook_id in self._forward_hooks_with_kwargs:
-                        hook(self, args, kwargs, None)
-                    else:
-                        hook(self, args, None)
+            # NOTE: forward hooks registered with always_call=True still run when forward
+            # (or an earlier hook) raised; their own errors are only warned about.
+            _hooks.run_always_called_hooks(self, args, kwargs, result, called)
             raise
 
     # ------------------------------------------------------------ registries
@@ -168,6 +174,10 @@ class Module:
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"cannot assign '{_typename(tensor)}' object to buffer '{name}' "
                             "(torch Tensor or None required)")
+        for hook in _global_buffer_registration_hooks.values():
+            output = hook(self, name, tensor)
+            if output is not None:
+                tensor = output
         self._buffers[name] = tensor
         if persistent:
             self._non_persistent_buffers_set.discard(name)
@@ -189,6 +199,10 @@ class Module:
                              "a function of another Tensor, compute the value in the forward() "
                              "method.")
         else:
+            for hook in _global_parameter_registration_hooks.values():
+                output = hook(self, name, param)
+                if output is not None:
+                    param = output
             self._parameters[name] = param
 
     def add_module(self, name, module):
@@ -202,7 +216,7 @@ class Module:
             raise KeyError(f"module name can't contain \".\", got: {name}")
         if name == "":
             raise KeyError("module name can't be empty string \"\"")
-        self._modules[name] = module
+        self._modules[name] = _hooks.registered_module(self, name, module)
 
     def register_module(self, name, module):
         self.add_module(name, module)
@@ -240,7 +254,7 @@ class Module:
                 raise AttributeError("cannot assign module before Module.__init__() call")
             _remove_from(name, d, self._parameters, self._buffers,
                          self._non_persistent_buffers_set)
-            modules[name] = value
+            modules[name] = _hooks.registered_module(self, name, value)
         elif modules is not None and name in modules:
             if value is not None:
                 raise TypeError(f"cannot assign '{_typename(value)}' as child module '{name}' "
@@ -646,13 +660,52 @@ class Module:
             self._forward_hooks.move_to_end(handle.id, last=False)
         return handle
 
-    def _backward_hooks_missing(self, *args, **kwargs):
-        raise NotImplementedError("ember: module backward hooks are not implemented yet; "
-                                  "use tensor.register_hook on the output instead")
+    def register_full_backward_pre_hook(self, hook, prepend=False):
+        """hook(module, grad_output) -> None or new grad_output, when the gradient of the
+        module's outputs is known (before grad_input is computed)."""
+        handle = RemovableHandle(self._backward_pre_hooks)
+        self._backward_pre_hooks[handle.id] = hook
+        if prepend:
+            self._backward_pre_hooks.move_to_end(handle.id, last=False)
+        return handle
 
-    register_full_backward_hook = _backward_hooks_missing
-    register_full_backward_pre_hook = _backward_hooks_missing
-    register_backward_hook = _backward_hooks_missing
+    def register_full_backward_hook(self, hook, prepend=False):
+        """hook(module, grad_input, grad_output) -> None or new grad_input, when the
+        gradient of the module's inputs is computed."""
+        if self._is_full_backward_hook is False:
+            raise RuntimeError("Cannot use both regular backward hooks and full backward hooks "
+                               "on a single Module. Please use only one of them.")
+        self._is_full_backward_hook = True
+        handle = RemovableHandle(self._backward_hooks)
+        self._backward_hooks[handle.id] = hook
+        if prepend:
+            self._backward_hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def register_backward_hook(self, hook):
+        """The deprecated hook on the last autograd node of forward (its grad_input is
+        that node's, not the module's)."""
+        if self._is_full_backward_hook is True:
+            raise RuntimeError("Cannot use both regular backward hooks and full backward hooks "
+                               "on a single Module. Please use only one of them.")
+        self._is_full_backward_hook = False
+        handle = RemovableHandle(self._backward_hooks)
+        self._backward_hooks[handle.id] = hook
+        return handle
+
+    def _get_backward_hooks(self):
+        """(full hooks, legacy hooks), the global ones first."""
+        full, legacy = [], []
+        for is_full, hooks in ((_hooks._global_is_full_backward_hook, _global_backward_hooks),
+                               (self._is_full_backward_hook, self._backward_hooks)):
+            if is_full is True:
+                full += hooks.values()
+            elif is_full is False:
+                legacy += hooks.values()
+        return full, legacy
+
+    def _get_backward_pre_hooks(self):
+        return [*_global_backward_pre_hooks.values(), *self._backward_pre_hooks.values()]
 
     def _register_in(self, registry, hook):
         handle = RemovableHandle(registry)
@@ -671,6 +724,16 @@ class Module:
         """hook(module, state_dict, prefix, local_metadata, strict, missing_keys,
         unexpected_keys, error_msgs), before the module loads its entries."""
         return self._register_in(self._load_state_dict_pre_hooks, hook)
+
+    def _register_state_dict_hook(self, hook):
+        """torch's private form of register_state_dict_post_hook."""
+        return self._register_in(self._state_dict_hooks, hook)
+
+    def _register_load_state_dict_pre_hook(self, hook, with_module=False):
+        """torch's private form: hook(state_dict, prefix, ...) without the module unless
+        with_module."""
+        return self._register_in(self._load_state_dict_pre_hooks,
+                                 hook if with_module else _hooks.WithoutModule(hook))
 
     def register_load_state_dict_post_hook(self, hook):
         """hook(module, incompatible_keys), after the module and its children loaded."""
