@@ -265,4 +265,5 @@ def one_hot(tensor, num_classes=-1):
 from ._functional_conv import *  # noqa: E402,F401,F403
 from ._functional_norm import *  # noqa: E402,F401,F403
 from ._functional_attention import *  # noqa: E402,F401,F403
+from ._functional_sparse import *  # noqa: E402,F401,F403
 from ._functional_distance import *  # noqa: E402,F401,F403

@@ -1,6 +1,7 @@
 """ember.nn's modules, one file per family."""
 from .activation import (CELU, ELU, GELU, GLU, SELU, Hardshrink, Hardsigmoid,  # noqa: F401
-                         Hardswish, Hardtanh, LeakyReLU, LogSigmoid, LogSoftmax, Mish, PReLU,
+                         Hardswish, Hardtanh, LeakyReLU, LogSigmoid, LogSoftmax, Mish,
+                         MultiheadAttention, PReLU,
                          ReLU, ReLU6, Sigmoid, SiLU, Softmax, Softmin, Softplus, Softshrink,
                          Softsign, Tanh, Tanhshrink, Threshold)
 from .container import (ModuleDict, ModuleList, ParameterDict, ParameterList,  # noqa: F401
@@ -19,7 +20,7 @@ __all__ = [
     "ReLU", "ReLU6", "LeakyReLU", "PReLU", "ELU", "CELU", "SELU", "GELU", "SiLU", "Mish",
     "Sigmoid", "Tanh", "Hardtanh", "Hardsigmoid", "Hardswish", "Softplus", "Softsign",
     "Tanhshrink", "LogSigmoid", "Threshold", "Hardshrink", "Softshrink", "GLU", "Softmax",
-    "Softmin", "LogSoftmax",
+    "Softmin", "LogSoftmax", "MultiheadAttention",
 ]
 
 for _family in (batchnorm, channelshuffle, conv, distance, fold, instancenorm, lazy, loss,
