@@ -70,6 +70,11 @@ from . import linalg, nn, optim  # noqa: E402,F401
 from . import distributions, func  # noqa: E402,F401
 from .nn._functional_distance import (cdist, cosine_similarity,  # noqa: E402,F401
                                       pairwise_distance, pdist)
+from .nn.functional import (adaptive_avg_pool1d, adaptive_max_pool1d,  # noqa: E402,F401
+                            avg_pool1d, channel_shuffle, conv1d, conv2d, conv3d,
+                            conv_transpose1d, conv_transpose2d, conv_transpose3d,
+                            max_pool1d, max_pool1d_with_indices, max_pool2d, max_pool3d,
+                            pixel_shuffle, pixel_unshuffle)
 from . import serialization  # noqa: E402
 from .serialization import load, save  # noqa: E402
 from . import testing  # noqa: E402

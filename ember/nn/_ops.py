@@ -1,7 +1,10 @@
-"""Primitives private to nn: linear and binary cross entropy (see the NOTE on each)."""
+"""Primitives private to nn: linear, gelu and binary cross entropy (see each NOTE)."""
 import math
 
+from .._tensor import Tensor
+from ..autograd.grad_mode import state as grad_state
 from ..autograd.graph import Primitive
+from ..backend.special import special_fn
 from ..ops._util import type_name, xp_of
 
 
@@ -17,6 +20,8 @@ class Linear(Primitive):
         data = x._data
         ctx.rows = math.prod(data.shape[:-1])
         out = data.reshape(ctx.rows, data.shape[-1]) @ weight._data.T
+        if out.dtype != data.dtype:
+            out = out.astype(data.dtype)  # NumPy multiplies bfloat16 into float32
         if bias is not None:
             out += bias._data
         return out.reshape(data.shape[:-1] + (weight.shape[0],))
@@ -89,3 +94,43 @@ class BinaryCrossEntropy(Primitive):
             # NOTE: unclamped, as torch's: +-inf where x is exactly 0 or 1.
             gt = grad * ((1 - x).log() - x.log())
         return gx, gt
+
+
+_SQRT1_2 = 1 / math.sqrt(2)
+_INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
+
+
+class Gelu(Primitive):
+    # NOTE: a primitive: it runs on every transformer MLP step, where the composite
+    # 0.5 * x * (1 + erf(x / sqrt 2)) costs five dispatches forward and more backward.
+    grad_fn_name = "GeluBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        data = x._data
+        work = data if data.dtype.itemsize >= 4 else data.astype("float32")
+        cdf = special_fn("erf", xp_of(x))(work * _SQRT1_2)
+        cdf += 1
+        cdf *= 0.5
+        ctx.cdf = cdf
+        return (work * cdf).astype(data.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        if grad_state.enabled:
+            # create_graph: the same derivative, written with differentiable ops.
+            cdf = (x * _SQRT1_2).erf() * 0.5 + 0.5
+            pdf = (x * x * -0.5).exp() * _INV_SQRT_2PI
+            return grad * (cdf + x * pdf)
+        xp = xp_of(x)
+        data = x._data if x._data.dtype.itemsize >= 4 else x._data.astype("float32")
+        derivative = data * data
+        derivative *= -0.5
+        xp.exp(derivative, out=derivative)
+        derivative *= _INV_SQRT_2PI
+        derivative *= data
+        derivative += ctx.cdf
+        out = grad._data * derivative
+        return Tensor._make(out.astype(grad._data.dtype, copy=False), grad._device)

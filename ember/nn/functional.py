@@ -8,7 +8,7 @@ import math
 
 from .. import _dtype as dtypes
 from ..ops.creation import arange
-from ..ops._util import apply_inplace, xp_of
+from ..ops._util import apply_inplace, type_name, xp_of
 from . import _ops
 from ._ctc import ctc_loss  # noqa: F401
 from ._losses import *  # noqa: F401,F403
@@ -125,7 +125,10 @@ def gelu(input, approximate="none"):
         return input * 0.5 * (1 + inner.tanh())
     if approximate != "none":
         raise RuntimeError("approximate argument must be either none or tanh.")
-    return input * 0.5 * (1 + (input * (1 / math.sqrt(2))).erf())
+    if not (input.is_floating_point()):
+        raise RuntimeError(f'"GeluKernelImpl" not implemented for '
+                           f"'{type_name(input.dtype)}'")
+    return _ops.Gelu.apply(input)
 
 
 def _silu(x):

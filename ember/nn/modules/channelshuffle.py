@@ -1,3 +1,19 @@
-"""(being written)"""
+"""ChannelShuffle: interleave the channels of ``groups`` groups (ShuffleNet)."""
+from .. import functional as F
+from .module import Module
 
-__all__ = []
+__all__ = ["ChannelShuffle"]
+
+
+class ChannelShuffle(Module):
+    """(N, C, *) with C = g * k: channel i * k + j moves to j * g + i."""
+
+    def __init__(self, groups):
+        super().__init__()
+        self.groups = groups
+
+    def forward(self, input):
+        return F.channel_shuffle(input, self.groups)
+
+    def extra_repr(self):
+        return f"groups={self.groups}"
