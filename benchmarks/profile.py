@@ -17,15 +17,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 
 # NOTE: this script shares its name with the stdlib module `profile`, which cProfile
-# imports; hide this directory from sys.path while importing cProfile.
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != HERE]
+# imports; keep benchmarks/ off sys.path and import the suite from the repository root.
+sys.path[:] = [REPO] + [p for p in sys.path if os.path.abspath(p or os.curdir) != HERE]
 import cProfile  # noqa: E402
 import pstats  # noqa: E402
 
-sys.path[:0] = [HERE, REPO]
-
-import worker  # noqa: E402
-import workloads  # noqa: E402
+from benchmarks import worker, workloads  # noqa: E402
 
 
 def location(func):
@@ -54,11 +51,22 @@ def report(stats, iters, top):
               f"{cumtime / iters * 1e6:13.3f}  {location(func)}")
 
 
+def ensure_worker_env():
+    """Re-run this script with the benchmark workers' environment (one thread, OpenBLAS
+    choosing its kernel): BLAS reads it only when it loads."""
+    env = worker.worker_env(threads=1)
+    if env != dict(os.environ):
+        os.execve(sys.executable, [sys.executable, os.path.abspath(__file__), *sys.argv[1:]],
+                  env)
+
+
 def main():
+    ensure_worker_env()
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("workload", choices=list(workloads.WORKLOADS))
-    parser.add_argument("--iters", type=int, default=20000)
+    parser.add_argument("--iters", type=int,
+                        help="iterations to profile (default: about one second's worth)")
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--library", choices=["ember", "torch"], default="ember")
     args = parser.parse_args()
@@ -71,13 +79,15 @@ def main():
     with lib.no_grad() if wl.no_grad else contextlib.nullcontext():
         step = wl.build(lib)
         plain = worker.measure(step)["seconds"]
-        print(f"{args.workload} on {args.library}: {plain * 1e6:.2f} us/iter unprofiled")
+        iters = args.iters or max(10, min(100_000, int(1.0 / plain)))
+        print(f"{args.workload} on {args.library}: {plain * 1e6:.2f} us/iter unprofiled; "
+              f"profiling {iters} iterations")
         profiler = cProfile.Profile()
         profiler.enable()
-        for _ in range(args.iters):
+        for _ in range(iters):
             step()
         profiler.disable()
-    report(pstats.Stats(profiler), args.iters, args.top)
+    report(pstats.Stats(profiler), iters, args.top)
 
 
 if __name__ == "__main__":

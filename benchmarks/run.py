@@ -1,6 +1,7 @@
 """ember's benchmark suite: the same PyTorch-API workloads on ember and on torch.
 
     python benchmarks/run.py [--rounds 3] [--threads 1] [--only NAME ...] [--markdown PATH]
+                             [--cpu-time]
 
 Each measurement runs in a fresh process (benchmarks/worker.py), libraries interleaved
 round by round (ember, torch, ember, torch, ...) so that drift in machine speed hits
@@ -17,31 +18,24 @@ import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
+REPO = os.path.dirname(HERE)
+# NOTE: run as a script, Python puts benchmarks/ first on sys.path, where profile.py
+# would shadow the stdlib module that cProfile (and torch) import; import from the root.
+sys.path[:] = [REPO] + [p for p in sys.path if os.path.abspath(p or os.curdir) != HERE]
 
-import workloads  # noqa: E402
+from benchmarks import workloads  # noqa: E402
+from benchmarks.worker import worker_env  # noqa: E402
 
 WORKER = os.path.join(HERE, "worker.py")
-THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
-# NOTE: these force an OpenBLAS kernel and cache size that can halve NumPy's matmul
-# speed on newer CPUs (Haswell kernel on an AVX-512 machine); the workers let OpenBLAS
-# pick its own.
-OPENBLAS_OVERRIDES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 WORKER_TIMEOUT_S = 600
 
 
-def worker_env(threads):
-    env = dict(os.environ)
-    for name in OPENBLAS_OVERRIDES:
-        env.pop(name, None)
-    for name in THREAD_VARIABLES:
-        env[name] = str(threads)
-    return env
-
-
 def run_worker(args, env):
-    proc = subprocess.run([sys.executable, WORKER, *args], env=env, capture_output=True,
-                          text=True, timeout=WORKER_TIMEOUT_S)
+    try:
+        proc = subprocess.run([sys.executable, WORKER, *args], env=env, capture_output=True,
+                              text=True, timeout=WORKER_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        return {"error": f"worker timed out after {WORKER_TIMEOUT_S} s"}
     lines = proc.stdout.strip().splitlines()
     if proc.returncode != 0 or not lines:
         tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
@@ -51,7 +45,7 @@ def run_worker(args, env):
 
 # ---------------------------------------------------------------- measuring
 
-def measure_workload(wl, libraries, rounds, threads, env):
+def measure_workload(wl, libraries, rounds, worker_args, env):
     """{library: [per-round result]}; a library that skips or fails stops after round 1."""
     results = {lib: [] for lib in libraries}
     for _ in range(rounds):
@@ -59,7 +53,7 @@ def measure_workload(wl, libraries, rounds, threads, env):
             done = results[lib]
             if done and ("skipped" in done[-1] or "error" in done[-1]):
                 continue
-            done.append(run_worker([lib, wl.name, "--threads", str(threads)], env))
+            done.append(run_worker([lib, wl.name, *worker_args], env))
     return results
 
 
@@ -100,6 +94,7 @@ def summarize(wl, results):
 
 # ---------------------------------------------------------------- reporting
 
+MAX_RESULT_CHARS = 90
 COLUMNS = ["workload", "unit", "ember", "torch", "numpy", "ember/torch", "target", "result"]
 
 
@@ -116,9 +111,12 @@ def table_rows(rows):
         ratio_text = "-" if ratio is None else f"{ratio[0]:.2f}"
         if ratio is not None and ratio[1] != ratio[2]:
             ratio_text += f" ({ratio[1]:.2f}-{ratio[2]:.2f})"
+        result = row["result"]
+        if len(result) > MAX_RESULT_CHARS:
+            result = result[:MAX_RESULT_CHARS - 3] + "..."
         out.append([row["workload"], row["unit"], _number(row.get("ember")),
                     _number(row.get("torch")), _number(row.get("numpy")), ratio_text,
-                    row["target"], row["result"]])
+                    row["target"], result])
     return out
 
 
@@ -132,8 +130,30 @@ def text_table(rows):
 
 def markdown_table(rows):
     lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
-    lines += ["| " + " | ".join(r) + " |" for r in table_rows(rows)]
+    lines += ["| " + " | ".join(c.replace("|", "\\|") for c in r) + " |"
+              for r in table_rows(rows)]
     return "\n".join(lines)
+
+
+def checkout_text():
+    """The measured ember checkout: commit, and whether it had uncommitted changes."""
+    def git(*cmd):
+        proc = subprocess.run(["git", "-C", REPO, *cmd], capture_output=True, text=True)
+        return proc.stdout.strip() if proc.returncode == 0 else None
+    commit = git("rev-parse", "--short", "HEAD")
+    if commit is None:
+        return "not a git checkout"
+    dirty = git("status", "--porcelain", "--untracked-files=no", "--", "ember")
+    return f"commit {commit}" + (" with uncommitted changes in ember/" if dirty else "")
+
+
+def _one_line(text):
+    return " ".join(text.split())
+
+
+def command_text(args):
+    return (f"python benchmarks/run.py --rounds {args.rounds} --threads {args.threads}"
+            + (" --cpu-time" if args.cpu_time else ""))
 
 
 def markdown_report(rows, info, args):
@@ -144,13 +164,15 @@ def markdown_report(rows, info, args):
     return "\n".join([
         "# ember benchmark results",
         "",
-        f"Measured {datetime.date.today().isoformat()} with `python benchmarks/run.py "
-        f"--rounds {args.rounds} --threads {args.threads}`.",
+        f"Measured {datetime.date.today().isoformat()} with `{command_text(args)}`.",
         "",
+        f"- ember: {checkout_text()}",
         f"- CPU: {cpu}",
         f"- Python {info.get('python')}, NumPy {info.get('numpy')}, torch {torch_text}",
         f"- NumPy BLAS: {info.get('blas')}",
-        f"- threads: {args.threads} (OMP/MKL/OPENBLAS_NUM_THREADS, torch.set_num_threads)",
+        f"- threads: {args.threads} (OMP/MKL/OPENBLAS_NUM_THREADS and set_num_threads in "
+        "each library that has it)",
+        "- timing: " + ("process CPU time (--cpu-time)" if args.cpu_time else "wall clock"),
         "",
         "ember and torch columns: median over rounds; ember/torch: median of the "
         "per-round ratios (range in parentheses); result: the target's ratio "
@@ -158,6 +180,11 @@ def markdown_report(rows, info, args):
         "for GFLOP/s higher is better.",
         "",
         markdown_table(rows),
+        "",
+        "Workloads:",
+        "",
+        *(f"- `{row['workload']}`: {_one_line(workloads.WORKLOADS[row['workload']].description)}"
+          for row in rows),
         "",
     ])
 
@@ -172,9 +199,14 @@ def parse_args():
     parser.add_argument("--only", nargs="+", metavar="NAME", choices=list(workloads.WORKLOADS),
                         help="workloads to run (default: all): " + ", ".join(workloads.WORKLOADS))
     parser.add_argument("--markdown", metavar="PATH", help="also write the table as Markdown")
+    parser.add_argument("--cpu-time", action="store_true",
+                        help="time with each worker's CPU time instead of wall time, for a "
+                             "machine shared with other jobs (use with --threads 1)")
     args = parser.parse_args()
     if args.rounds < 1 or args.threads < 1:
         parser.error("--rounds and --threads must be at least 1")
+    if args.cpu_time and args.threads > 1:
+        parser.error("--cpu-time adds up the CPU time of all threads: use it with --threads 1")
     return args
 
 
@@ -185,13 +217,15 @@ def main():
     info = run_worker(["--info"], env)
     print(f"{info.get('cpu')}, {info.get('cores')} cores; NumPy BLAS: {info.get('blas')}; "
           f"{args.threads} thread(s), {args.rounds} round(s)"
+          + (", CPU time" if args.cpu_time else "")
           + ("" if have_torch else "; torch not installed: ember only"))
+    worker_args = ["--threads", str(args.threads)] + (["--cpu-time"] if args.cpu_time else [])
     rows = []
     for name in args.only or workloads.WORKLOADS:
         wl = workloads.WORKLOADS[name]
         libraries = [lib for lib in wl.libraries() if lib != "torch" or have_torch]
         print(f"  {name} ({', '.join(libraries)}) ...", flush=True)
-        rows.append(summarize(wl, measure_workload(wl, libraries, args.rounds, args.threads,
+        rows.append(summarize(wl, measure_workload(wl, libraries, args.rounds, worker_args,
                                                    env)))
     print()
     print(text_table(rows))

@@ -1,6 +1,6 @@
 """Time one workload on one library in this (fresh) process; print the result as JSON.
 
-    python benchmarks/worker.py LIBRARY WORKLOAD --threads N
+    python benchmarks/worker.py LIBRARY WORKLOAD --threads N [--cpu-time]
     python benchmarks/worker.py --info        # machine, versions and BLAS, as JSON
 
 LIBRARY is ``ember`` or ``torch`` (imported as ``torch``, so the workload code is the
@@ -19,9 +19,17 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
-sys.path.insert(0, REPO)
+# NOTE: run as a script, Python puts benchmarks/ first on sys.path, where profile.py
+# would shadow the stdlib module that cProfile (and torch) import; import from the root.
+sys.path[:] = [REPO] + [p for p in sys.path if os.path.abspath(p or os.curdir) != HERE]
 
-import workloads  # noqa: E402  (benchmarks/ is this script's directory)
+from benchmarks import workloads  # noqa: E402
+
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+# NOTE: these force an OpenBLAS kernel and cache size that can halve NumPy's matmul
+# speed on newer CPUs (Haswell kernel on an AVX-512 machine); workers let OpenBLAS
+# pick its own.
+OPENBLAS_OVERRIDES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 
 # Batches shorter than this are dominated by timer resolution and loop noise.
 MIN_BATCH_S = 0.02
@@ -29,6 +37,16 @@ WARMUP_S = 0.2
 MEASURE_S = 1.0
 MIN_SAMPLES = 7
 MAX_SAMPLES = 200
+
+
+def worker_env(threads):
+    """This process's environment as a worker should see it (read by BLAS at import)."""
+    env = dict(os.environ)
+    for name in OPENBLAS_OVERRIDES:
+        env.pop(name, None)
+    for name in THREAD_VARIABLES:
+        env[name] = str(threads)
+    return env
 
 
 def import_library(name, threads):
@@ -46,15 +64,19 @@ def import_library(name, threads):
     return lib
 
 
-def run_batch(step, n):
-    start = time.perf_counter()
+def run_batch(step, n, clock):
+    start = clock()
     for _ in range(n):
         step()
-    return time.perf_counter() - start
+    return clock() - start
 
 
-def measure(step):
-    """Median seconds per call of step(), over batches long enough to time reliably."""
+def measure(step, clock=time.perf_counter):
+    """Median seconds per call of step(), over batches long enough to time reliably.
+
+    clock: time.perf_counter (wall time), or time.process_time where other processes
+    compete for the cores (CPU time ignores the time this process waits to run).
+    """
     deadline = time.perf_counter() + WARMUP_S
     calls = 0
     while calls < 3 or time.perf_counter() < deadline:
@@ -62,7 +84,7 @@ def measure(step):
         calls += 1
     n = 1
     while True:
-        elapsed = run_batch(step, n)
+        elapsed = run_batch(step, n, clock)
         if elapsed >= MIN_BATCH_S:
             break
         n = max(n * 2, int(n * MIN_BATCH_S / max(elapsed, 1e-9) * 1.2))
@@ -70,29 +92,32 @@ def measure(step):
     start = time.perf_counter()
     while len(samples) < MIN_SAMPLES or (time.perf_counter() - start < MEASURE_S
                                          and len(samples) < MAX_SAMPLES):
-        samples.append(run_batch(step, n) / n)
+        samples.append(run_batch(step, n, clock) / n)
     return {"seconds": statistics.median(samples), "min": min(samples), "max": max(samples),
             "samples": len(samples), "calls_per_sample": n}
 
 
-def run_workload(library, name, threads):
+def run_workload(library, name, threads, clock=time.perf_counter):
     wl = workloads.WORKLOADS[name]
     lib = import_library(library, threads)
     result = {"workload": name, "library": library}
     if library == "numpy":
-        step = wl.build_numpy(lib)
-        result.update(measure(step))
-        return result
-    missing = workloads.missing_feature(lib, wl)
-    if missing is not None:
-        result["skipped"] = f"{library} has no {missing} yet"
-        return result
+        build, grad_context = wl.build_numpy, contextlib.nullcontext()
+    else:
+        missing = workloads.missing_feature(lib, wl)
+        if missing is not None:
+            result["skipped"] = f"{library} has no {missing} yet"
+            return result
+        build = wl.build
+        grad_context = lib.no_grad() if wl.no_grad else contextlib.nullcontext()
     try:
-        with lib.no_grad() if wl.no_grad else contextlib.nullcontext():
-            step = wl.build(lib)
-            result.update(measure(step))
+        with grad_context:
+            result.update(measure(build(lib), clock))
     except Exception as exc:  # report it in the table instead of aborting the suite
         result["error"] = f"{type(exc).__name__}: {exc}"
+        return result
+    if wl.flops:
+        result["gflops"] = wl.flops / result["seconds"] / 1e9
     return result
 
 
@@ -116,7 +141,7 @@ def blas_info():
         import threadpoolctl
         pools = threadpoolctl.threadpool_info()
         return "; ".join(f"{p.get('internal_api')} {p.get('version')} "
-                         f"({p.get('architecture')}, {p.get('num_threads')} threads)"
+                         f"({p.get('architecture')}, {p.get('num_threads')} thread(s))"
                          for p in pools if p.get("user_api") == "blas")
     except ImportError:
         pass
@@ -165,6 +190,8 @@ def main():
     parser.add_argument("library", nargs="?")
     parser.add_argument("workload", nargs="?")
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--cpu-time", action="store_true",
+                        help="time with this process's CPU time instead of wall time")
     parser.add_argument("--info", action="store_true")
     args = parser.parse_args()
     if args.info:
@@ -172,7 +199,8 @@ def main():
     else:
         if args.workload not in workloads.WORKLOADS:
             parser.error(f"unknown workload {args.workload!r}")
-        result = run_workload(args.library, args.workload, args.threads)
+        clock = time.process_time if args.cpu_time else time.perf_counter
+        result = run_workload(args.library, args.workload, args.threads, clock)
     print(json.dumps(result))
 
 

@@ -66,20 +66,26 @@ def workload(**meta):
     return register
 
 
+def normal_array(*shape, seed=0):
+    """A float32 standard-normal NumPy array, the same for a given seed everywhere."""
+    return numpy.random.default_rng(seed).standard_normal(shape, dtype=numpy.float32)
+
+
 def randn(torch, *shape, requires_grad=False, seed=0):
     """A float32 standard-normal tensor made from NumPy data (same values in every library)."""
-    array = numpy.random.default_rng(seed).standard_normal(shape, dtype=numpy.float32)
-    tensor = torch.from_numpy(array)
+    tensor = torch.from_numpy(normal_array(*shape, seed=seed))
     return tensor.requires_grad_() if requires_grad else tensor
 
 
-def missing_feature(torch, workload_):
-    """The first of the workload's needed attributes the library lacks, or None."""
-    for dotted in workload_.needs:
+def missing_feature(torch, wl):
+    """The shortest missing prefix of the workload's needed attributes ("nn" when the
+    library has no nn at all, "nn.LSTM" when only that is missing), or None."""
+    for dotted in wl.needs:
         obj = torch
-        for part in dotted.split("."):
+        parts = dotted.split(".")
+        for i, part in enumerate(parts):
             if not hasattr(obj, part):
-                return dotted
+                return ".".join(parts[:i + 1])
             obj = getattr(obj, part)
     return None
 
@@ -113,23 +119,33 @@ def autograd_tiny(torch):
 
 @workload(no_grad=True)
 def linear_small_nograd(torch):
-    """x @ w + bias with x 4x16, w 16x16, under no_grad (issue 3: <= 2.0 as nn.Linear)."""
-    x, w, bias = randn(torch, 4, 16, seed=1), randn(torch, 16, 16, seed=2), randn(torch, 16, seed=3)
+    """x @ w + bias with x 4x16, w 16x16, under no_grad (two ops; see nn_linear_nograd)."""
+    x, w = randn(torch, 4, 16, seed=1), randn(torch, 16, 16, seed=2)
+    bias = randn(torch, 16, seed=3)
 
     def step():
         return x @ w + bias
     return step
 
 
+@workload(target=2.0, needs=("nn.Linear",), no_grad=True)
+def nn_linear_nograd(torch):
+    """nn.Linear(16, 16) on a 4x16 batch under no_grad (issue 3: ember/torch <= 2.0)."""
+    layer = torch.nn.Linear(16, 16)
+    x = randn(torch, 4, 16, seed=1)
+
+    def step():
+        return layer(x)
+    return step
+
+
 # ---------------------------------------------------------------- large kernels: BLAS
 
 def _matmul_1024_numpy(np):
-    rng = np.random.default_rng(1)
-    a = rng.standard_normal((1024, 1024), dtype=np.float32)
-    b = rng.standard_normal((1024, 1024), dtype=np.float32)
+    a, b = normal_array(1024, 1024, seed=1), normal_array(1024, 1024, seed=2)
 
     def step():
-        return a @ b
+        return np.matmul(a, b)
     return step
 
 
@@ -140,4 +156,25 @@ def matmul_1024(torch):
 
     def step():
         return a @ b
+    return step
+
+
+# ---------------------------------------------------------------- training steps
+
+@workload(needs=("nn.Sequential", "nn.Linear", "nn.ReLU", "nn.functional.cross_entropy",
+                 "optim.SGD"))
+def mlp_train_step(torch):
+    """One SGD step (zero_grad, forward, cross-entropy, backward, step) of a 784-128-10
+    ReLU MLP on a batch of 32."""
+    nn = torch.nn
+    model = nn.Sequential(nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+    x = randn(torch, 32, 784)
+    labels = torch.from_numpy(numpy.random.default_rng(0).integers(0, 10, 32))
+
+    def step():
+        optimizer.zero_grad()
+        loss = nn.functional.cross_entropy(model(x), labels)
+        loss.backward()
+        optimizer.step()
     return step

@@ -1,0 +1,1 @@
+"""ember's benchmark suite (run.py), its per-measurement worker and a profiling helper."""
