@@ -18,6 +18,7 @@ from ..ops.linalg_norms import matrix_norm, norm, vector_norm
 from ..ops.linalg_solve import (_eps_rtol, _tolerances, det, inv, inv_ex, matrix_exp, pinv,
                                 slogdet, solve, solve_ex, solve_triangular)
 from ..ops.reduction import return_type
+from ..amp.autocast_mode import autocast_call, state as amp_state
 
 linalg_lstsq = return_type("linalg_lstsq", ["solution", "residuals", "rank", "singular_values"])
 
@@ -25,6 +26,8 @@ _DRIVERS = ("gels", "gelsy", "gelsd", "gelss")
 
 
 def vecdot(x, y, *, dim=-1, out=None):
+    if amp_state.active:
+        return autocast_call("linalg_vecdot", vecdot, x, y=y, dim=dim, out=out)
     if x._dtype is not y._dtype:
         raise RuntimeError(f"linalg.vecdot: Expected x and y to have the same dtype, but found "
                            f"x of type {type_name(x._dtype)} and y of type "
@@ -73,6 +76,8 @@ def lstsq(A, B, rcond=None, *, driver=None):
     gelsd/gelss, residuals for the drivers other than gelsy when m > n and every
     matrix has full rank; the outputs a driver does not compute are empty.
     """
+    if amp_state.active:
+        return autocast_call("linalg_lstsq", lstsq, A, B=B, rcond=rcond, driver=driver)
     matrices, vector, driver = _lstsq_checked(A, B, driver)
     m, n = A.shape[-2], A.shape[-1]
     xp = xp_of(A)
@@ -112,6 +117,9 @@ def _spectrum(A, hermitian):
 
 
 def matrix_rank(A, tol=None, hermitian=False, *, atol=None, rtol=None, out=None):
+    if amp_state.active:
+        return autocast_call("linalg_matrix_rank", matrix_rank,
+                             A, tol=tol, hermitian=hermitian, atol=atol, rtol=rtol, out=out)
     check_matrix("linalg.matrix_rank", A)
     if not (A._dtype in (dtypes.float32, dtypes.float64) or A._dtype.is_complex):
         raise RuntimeError("This function doesn't handle types other than float and double")
@@ -129,6 +137,8 @@ def matrix_rank(A, tol=None, hermitian=False, *, atol=None, rtol=None, out=None)
 def cond(A, p=None, *, out=None):
     """Condition number: ratio of extreme singular values for p in (None, 2, -2),
     else norm(A, p) * norm(inv(A), p)."""
+    if amp_state.active:
+        return autocast_call("linalg_cond", cond, A, p=p, out=out)
     if p not in (None, 2, -2, "fro", "nuc", math.inf, -math.inf, 1, -1):
         raise RuntimeError(f"linalg.cond got an invalid norm type: {p}")
     check_matrix("linalg.cond", A)
@@ -145,6 +155,8 @@ def cond(A, p=None, *, out=None):
 # ---------------------------------------------------------------- tensor equations
 
 def tensorinv(A, ind=2, *, out=None):
+    if amp_state.active:
+        return autocast_call("linalg_tensorinv", tensorinv, A, ind=ind, out=out)
     if ind <= 0:
         raise RuntimeError(f"Expected a strictly positive integer for 'ind', but got {ind}")
     front, back = A.shape[:ind], A.shape[ind:]
@@ -158,6 +170,8 @@ def tensorinv(A, ind=2, *, out=None):
 
 
 def tensorsolve(A, B, dims=None, *, out=None):
+    if amp_state.active:
+        return autocast_call("linalg_tensorsolve", tensorsolve, A, B=B, dims=dims, out=out)
     if dims is not None:
         moved = [d % A.ndim for d in dims]
         A = A.permute([d for d in range(A.ndim) if d not in moved] + moved)

@@ -17,6 +17,7 @@ from ..ops.indexing import IndexPut
 from ._conv_pool import AvgPool
 from ._conv_take import take
 from ._conv_window import Window
+from ..amp.autocast_mode import autocast_call, state as amp_state
 
 
 def _ranges(n, m):
@@ -101,6 +102,9 @@ def adaptive_avg_pool2d(input, output_size):
 
 
 def adaptive_avg_pool3d(input, output_size):
+    if amp_state.active:
+        return autocast_call("adaptive_avg_pool3d", adaptive_avg_pool3d,
+                             input, output_size=output_size)
     return _adaptive_avg(input, 3, output_size, "adaptive_avg_pool3d")
 
 
@@ -152,6 +156,9 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
 
 
 def adaptive_max_pool3d(input, output_size, return_indices=False):
+    if amp_state.active:
+        return autocast_call("adaptive_max_pool3d", adaptive_max_pool3d,
+                             input, output_size=output_size, return_indices=return_indices)
     return _adaptive_max(input, 3, output_size, return_indices, "adaptive_max_pool3d")
 
 
@@ -238,8 +245,14 @@ def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_siz
 
 
 def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    if amp_state.active:
+        return autocast_call("max_unpool2d", max_unpool2d,
+                             input, indices=indices, kernel_size=kernel_size, stride=stride, padding=padding, output_size=output_size)
     return _max_unpool(2, input, indices, kernel_size, stride, padding, output_size)
 
 
 def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    if amp_state.active:
+        return autocast_call("max_unpool3d", max_unpool3d,
+                             input, indices=indices, kernel_size=kernel_size, stride=stride, padding=padding, output_size=output_size)
     return _max_unpool(3, input, indices, kernel_size, stride, padding, output_size)

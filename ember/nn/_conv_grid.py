@@ -14,6 +14,7 @@ from ..ops._util import xp_of
 from ..ops.creation import linspace, ones
 from ..ops.shape import stack
 from ._conv_checks import dtype_mismatch
+from ..amp.autocast_mode import autocast_call, state as amp_state
 
 _ALIGN_WARNING = ("Default grid_sample and affine_grid behavior has changed to align_corners="
                   "False since 1.3.0. Please specify align_corners=True if the old behavior is "
@@ -100,6 +101,9 @@ def _check_grid_args(input, grid, mode, padding_mode):
 
 def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None):
     """Sample input (N, C, *in) at grid (N, *out, nd) locations in [-1, 1] -> (N, C, *out)."""
+    if amp_state.active:
+        return autocast_call("grid_sample", grid_sample,
+                             input, grid=grid, mode=mode, padding_mode=padding_mode, align_corners=align_corners)
     if align_corners is None:
         warnings.warn(_ALIGN_WARNING, stacklevel=2)
         align_corners = False

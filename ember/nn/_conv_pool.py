@@ -10,6 +10,7 @@ import math
 from ..autograd.graph import Primitive
 from ..ops._util import xp_of
 from ._conv_window import Window
+from ..amp.autocast_mode import autocast_call, state as amp_state
 
 _WORDS = {1: "one", 2: "two", 3: "three"}
 _DIM_NAMES = {1: ("W",), 2: ("H", "W"), 3: ("T", "H", "W")}
@@ -340,6 +341,9 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 
 def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
+    if amp_state.active:
+        return autocast_call("max_pool3d", max_pool3d,
+                             input, kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation, ceil_mode=ceil_mode, return_indices=return_indices)
     return _max_pool(3, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
 
 
@@ -411,6 +415,9 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
 
 def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                count_include_pad=True, divisor_override=None):
+    if amp_state.active:
+        return autocast_call("avg_pool3d", avg_pool3d,
+                             input, kernel_size=kernel_size, stride=stride, padding=padding, ceil_mode=ceil_mode, count_include_pad=count_include_pad, divisor_override=divisor_override)
     return _avg_pool(3, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
                      divisor_override, "avg_pool3d")
 

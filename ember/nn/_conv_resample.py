@@ -15,6 +15,7 @@ from .._tensor import Tensor
 from ..ops._util import xp_of
 from ._conv_adaptive import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d
 from ._conv_take import take
+from ..amp.autocast_mode import autocast_call, state as amp_state
 
 _MODES = "nearest | linear | bilinear | bicubic | trilinear | lanczos | area | nearest-exact"
 _DIM_NAMES = {1: ("W",), 2: ("H", "W"), 3: ("D", "H", "W")}
@@ -195,6 +196,9 @@ def _check_mode_rank(input, mode):
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False):
     """Resize the spatial dims of (N, C, *spatial) input to ``size`` or by ``scale_factor``."""
+    if amp_state.active:
+        return autocast_call("interpolate", interpolate,
+                             input, size=size, scale_factor=scale_factor, mode=mode, align_corners=align_corners, recompute_scale_factor=recompute_scale_factor, antialias=antialias)
     if mode in ("nearest", "area", "nearest-exact"):
         if align_corners is not None:
             raise ValueError("align_corners option can only be set with the interpolating "

@@ -11,6 +11,7 @@ from ..autograd.graph import Primitive
 from ..autograd.grad_mode import state as grad_state
 from ..ops.creation import tensor
 from ..ops._util import xp_of
+from ..amp.autocast_mode import autocast_call, state as amp_state
 
 _NEG_INF = float("-inf")
 
@@ -235,6 +236,9 @@ def _split_targets(targets, target_lengths, batched):
 
 def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction="mean",
              zero_infinity=False):
+    if amp_state.active:
+        return autocast_call("ctc_loss", ctc_loss,
+                             log_probs, targets=targets, input_lengths=input_lengths, target_lengths=target_lengths, blank=blank, reduction=reduction, zero_infinity=zero_infinity)
     if reduction not in ("none", "mean", "sum"):
         raise ValueError(f"{reduction} is not a valid value for reduction")
     unbatched = log_probs.ndim == 2

@@ -8,6 +8,7 @@ from ..ops._util import broadcast_shapes, xp_of
 from ..ops.shape import cat
 from ._attention_ops import Attention
 from ._ops import linear
+from ..amp.autocast_mode import autocast_call, state as amp_state
 
 __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward"]
 
@@ -76,6 +77,9 @@ def _repeat_heads(t, groups):
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0,
                                  is_causal=False, scale=None, enable_gqa=False):
     """softmax(query key^T * scale + mask) value (scale defaults to 1/sqrt(E))."""
+    if amp_state.active:
+        return autocast_call("scaled_dot_product_attention", scaled_dot_product_attention,
+                             query, key=key, value=value, attn_mask=attn_mask, dropout_p=dropout_p, is_causal=is_causal, scale=scale, enable_gqa=enable_gqa)
     _check_sdpa(query, key, value, attn_mask, is_causal, enable_gqa)
     if enable_gqa and query.ndim >= 3 and key.shape[-3] != query.shape[-3]:
         groups = query.shape[-3] // key.shape[-3]

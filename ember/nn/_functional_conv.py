@@ -29,6 +29,7 @@ from ._conv_resample import (channel_shuffle, interpolate, native_channel_shuffl
                              pixel_shuffle, pixel_unshuffle, upsample, upsample_bilinear,
                              upsample_nearest)
 from ._conv_window import Window
+from ..amp.autocast_mode import autocast_call, state as amp_state
 
 __all__ = [
     "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
@@ -72,14 +73,23 @@ def _conv(nd, input, weight, bias, stride, padding, dilation, groups):
 
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    if amp_state.active:
+        return autocast_call("conv1d", conv1d,
+                             input, weight=weight, bias=bias, stride=stride, padding=padding, dilation=dilation, groups=groups)
     return _conv(1, input, weight, bias, stride, padding, dilation, groups)
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    if amp_state.active:
+        return autocast_call("conv2d", conv2d,
+                             input, weight=weight, bias=bias, stride=stride, padding=padding, dilation=dilation, groups=groups)
     return _conv(2, input, weight, bias, stride, padding, dilation, groups)
 
 
 def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    if amp_state.active:
+        return autocast_call("conv3d", conv3d,
+                             input, weight=weight, bias=bias, stride=stride, padding=padding, dilation=dilation, groups=groups)
     return _conv(3, input, weight, bias, stride, padding, dilation, groups)
 
 
@@ -113,18 +123,27 @@ def _conv_transpose(nd, input, weight, bias, stride, padding, output_padding, gr
 
 def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
                      dilation=1):
+    if amp_state.active:
+        return autocast_call("conv_transpose1d", conv_transpose1d,
+                             input, weight=weight, bias=bias, stride=stride, padding=padding, output_padding=output_padding, groups=groups, dilation=dilation)
     return _conv_transpose(1, input, weight, bias, stride, padding, output_padding, groups,
                            dilation)
 
 
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
                      dilation=1):
+    if amp_state.active:
+        return autocast_call("conv_transpose2d", conv_transpose2d,
+                             input, weight=weight, bias=bias, stride=stride, padding=padding, output_padding=output_padding, groups=groups, dilation=dilation)
     return _conv_transpose(2, input, weight, bias, stride, padding, output_padding, groups,
                            dilation)
 
 
 def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
                      dilation=1):
+    if amp_state.active:
+        return autocast_call("conv_transpose3d", conv_transpose3d,
+                             input, weight=weight, bias=bias, stride=stride, padding=padding, output_padding=output_padding, groups=groups, dilation=dilation)
     return _conv_transpose(3, input, weight, bias, stride, padding, output_padding, groups,
                            dilation)
 

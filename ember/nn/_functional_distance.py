@@ -10,6 +10,7 @@ from ..ops._util import type_name
 from ..ops.creation import ones_like, triu_indices
 from ..ops.linalg_norms import vector_norm
 from ..ops.shape import cat
+from ..amp.autocast_mode import autocast_call, state as amp_state
 
 __all__ = ["pairwise_distance", "cosine_similarity", "pdist", "cdist", "normalize"]
 
@@ -33,6 +34,9 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
 
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     """<x1, x2> / (max(||x1||, eps) max(||x2||, eps)), each input normalised first."""
+    if amp_state.active:
+        return autocast_call("cosine_similarity", cosine_similarity,
+                             x1, x2=x2, dim=dim, eps=eps)
     dtype = _common_float(x1, x2)
     x1, x2 = x1.to(dtype), x2.to(dtype)
     shape = _broadcast(x1, x2)
@@ -67,6 +71,8 @@ def _broadcast(x1, x2):
 def pdist(input, p=2):
     """The p-norm distance between every pair of rows i < j of a 2-D input, in the
     order of the upper triangle: shape (N * (N - 1) / 2,)."""
+    if amp_state.active:
+        return autocast_call("pdist", pdist, input, p=p)
     if input.ndim != 2:
         raise RuntimeError(f"pdist only supports 2D tensors, got: {input.ndim}D")
     if p < 0:
@@ -81,6 +87,8 @@ _COMPUTE_MODES = {"use_mm_for_euclid_dist_if_necessary": 0, "use_mm_for_euclid_d
 
 def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     """Distances between the rows of x1 (*, P, M) and of x2 (*, R, M): shape (*, P, R)."""
+    if amp_state.active:
+        return autocast_call("cdist", cdist, x1, x2=x2, p=p, compute_mode=compute_mode)
     if compute_mode not in _COMPUTE_MODES:
         raise ValueError(f"{compute_mode} is not a valid value for compute_mode")
     for name, x in (("X1", x1), ("X2", x2)):

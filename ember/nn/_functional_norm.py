@@ -10,6 +10,7 @@ from .. import _dtype as dtypes
 from ..autograd.grad_mode import no_grad
 from ..ops._util import write_out
 from ._norm_ops import channel_norm, layer_norm as _layer_norm
+from ..amp.autocast_mode import autocast_call, state as amp_state
 
 __all__ = ["batch_norm", "instance_norm", "layer_norm", "group_norm", "rms_norm",
            "local_response_norm", "normalize"]
@@ -130,6 +131,9 @@ def _normalized_ndim(name, input, normalized_shape, weight, bias, star_text):
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
+    if amp_state.active:
+        return autocast_call("layer_norm", layer_norm,
+                             input, normalized_shape=normalized_shape, weight=weight, bias=bias, eps=eps)
     ndim = _normalized_ndim("layer_norm", input, normalized_shape, weight, bias, True)
     return _layer_norm(input, weight, bias, ndim, eps)
 
@@ -145,6 +149,9 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
 
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
+    if amp_state.active:
+        return autocast_call("group_norm", group_norm,
+                             input, num_groups=num_groups, weight=weight, bias=bias, eps=eps)
     if input.ndim < 2:
         raise RuntimeError("Expected at least 2 dimensions for input tensor but received "
                            f"{input.ndim}")

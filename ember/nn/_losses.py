@@ -9,6 +9,7 @@ from ..autograd.grad_mode import no_grad
 from ..ops.creation import arange, ones_like
 from ..ops._util import broadcast_shapes, type_name, xp_of
 from . import _ops
+from ..amp.autocast_mode import autocast_call, state as amp_state
 
 __all__ = ["l1_loss", "mse_loss", "smooth_l1_loss", "huber_loss", "kl_div",
            "binary_cross_entropy", "binary_cross_entropy_with_logits", "nll_loss",
@@ -64,11 +65,17 @@ def _pointwise_loss(elementwise, input, target, reduction, weight):
 
 
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    if amp_state.active:
+        return autocast_call("mse_loss", mse_loss,
+                             input, target=target, size_average=size_average, reduce=reduce, reduction=reduction, weight=weight)
     reduction = _reduction_of(size_average, reduce, reduction)
     return _pointwise_loss(lambda d: d * d, input, target, reduction, weight)
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    if amp_state.active:
+        return autocast_call("l1_loss", l1_loss,
+                             input, target=target, size_average=size_average, reduce=reduce, reduction=reduction, weight=weight)
     reduction = _reduction_of(size_average, reduce, reduction)
     return _pointwise_loss(lambda d: d.abs(), input, target, reduction, weight)
 
@@ -80,6 +87,9 @@ def _huber(diff, delta):
 
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    if amp_state.active:
+        return autocast_call("smooth_l1_loss", smooth_l1_loss,
+                             input, target=target, size_average=size_average, reduce=reduce, reduction=reduction, beta=beta)
     reduction = _reduction_of(size_average, reduce, reduction)
     if beta == 0:
         return l1_loss(input, target, reduction=reduction)
@@ -87,11 +97,17 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
+    if amp_state.active:
+        return autocast_call("huber_loss", huber_loss,
+                             input, target=target, reduction=reduction, delta=delta, weight=weight)
     reduction = _reduction_of(None, None, reduction)
     return _pointwise_loss(lambda d: _huber(d, delta), input, target, reduction, weight)
 
 
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+    if amp_state.active:
+        return autocast_call("kl_div", kl_div,
+                             input, target=target, size_average=size_average, reduce=reduce, reduction=reduction, log_target=log_target)
     if size_average is not None or reduce is not None:
         reduction = legacy_get_string(size_average, reduce)
     elif reduction == "mean":
@@ -114,6 +130,9 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
 
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
                          reduction="mean"):
+    if amp_state.active:
+        return autocast_call("binary_cross_entropy", binary_cross_entropy,
+                             input, target=target, weight=weight, size_average=size_average, reduce=reduce, reduction=reduction)
     reduction = _reduction_of(size_average, reduce, reduction)
     if target.shape != input.shape:
         raise ValueError(f"Using a target size ({target.shape}) that is different to the "
@@ -131,6 +150,9 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
 
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None,
                                      reduce=None, reduction="mean", pos_weight=None):
+    if amp_state.active:
+        return autocast_call("binary_cross_entropy_with_logits", binary_cross_entropy_with_logits,
+                             input, target=target, weight=weight, size_average=size_average, reduce=reduce, reduction=reduction, pos_weight=pos_weight)
     reduction = _reduction_of(size_average, reduce, reduction)
     if target.shape != input.shape:
         raise ValueError(f"Target size ({target.shape}) must be the same as input size "
@@ -200,6 +222,9 @@ def _target_weights(target, weight, valid, dtype):
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
              reduction="mean"):
+    if amp_state.active:
+        return autocast_call("nll_loss", nll_loss,
+                             input, target=target, weight=weight, size_average=size_average, ignore_index=ignore_index, reduce=reduce, reduction=reduction)
     reduction = _reduction_of(size_average, reduce, reduction)
     _check_nll_shapes(input, target, weight)
     dim = _class_dim(input)
@@ -215,6 +240,9 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
 
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100,
                   reduce=None, reduction="mean", label_smoothing=0.0):
+    if amp_state.active:
+        return autocast_call("cross_entropy", cross_entropy,
+                             input, target=target, weight=weight, size_average=size_average, ignore_index=ignore_index, reduce=reduce, reduction=reduction, label_smoothing=label_smoothing)
     reduction = _reduction_of(size_average, reduce, reduction)
     if not 0.0 <= label_smoothing <= 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: "
@@ -258,6 +286,9 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
                      reduce=None, reduction="mean"):
     """exp(x) - t x (log_input), else x - t log(x + eps); full adds Stirling's
     t log t - t + log(2 pi t) / 2 where t > 1."""
+    if amp_state.active:
+        return autocast_call("poisson_nll_loss", poisson_nll_loss,
+                             input, target=target, log_input=log_input, full=full, size_average=size_average, eps=eps, reduce=reduce, reduction=reduction)
     reduction = _reduction_of(size_average, reduce, reduction)
     if log_input:
         loss = input.exp() - target * input
@@ -300,6 +331,9 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
 def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
                         reduction="mean"):
     """max(0, -y (x1 - x2) + margin)."""
+    if amp_state.active:
+        return autocast_call("margin_ranking_loss", margin_ranking_loss,
+                             input1, input2=input2, target=target, margin=margin, size_average=size_average, reduce=reduce, reduction=reduction)
     reduction = _reduction_of(size_average, reduce, reduction)
     if input1.ndim != input2.ndim or input1.ndim != target.ndim:
         raise RuntimeError("margin_ranking_loss : All input tensors should have same dimension "
@@ -311,6 +345,9 @@ def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, red
 def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None,
                          reduction="mean"):
     """x where y = 1, max(0, margin - x) where y = -1 (both terms for other labels)."""
+    if amp_state.active:
+        return autocast_call("hinge_embedding_loss", hinge_embedding_loss,
+                             input, target=target, margin=margin, size_average=size_average, reduce=reduce, reduction=reduction)
     reduction = _reduction_of(size_average, reduce, reduction)
     hinge = (margin - input).clamp_min(0).where(target != 1, 0.0)
     return _reduce(hinge + input.where(target != -1, 0.0), reduction)
@@ -318,6 +355,9 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
 
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """log(1 + exp(-y x)) (torch's unguarded form: it overflows like torch's)."""
+    if amp_state.active:
+        return autocast_call("soft_margin_loss", soft_margin_loss,
+                             input, target=target, size_average=size_average, reduce=reduce, reduction=reduction)
     reduction = _reduction_of(size_average, reduce, reduction)
     return _reduce((-input * target).exp().log1p(), reduction)
 
@@ -362,6 +402,9 @@ def _as_batch(input, target, name):
 def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None,
                       reduce=None, reduction="mean"):
     """sum over j != y of max(0, margin - x[y] + x[j])^p (times weight[y]), over C."""
+    if amp_state.active:
+        return autocast_call("multi_margin_loss", multi_margin_loss,
+                             input, target=target, p=p, margin=margin, weight=weight, size_average=size_average, reduce=reduce, reduction=reduction)
     reduction = _reduction_of(size_average, reduce, reduction)
     if p not in (1, 2):
         raise ValueError("only p == 1 and p == 2 supported")
@@ -391,6 +434,9 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
 def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """For each target class y (read up to the first -1) and each non-target class i:
     max(0, 1 - (x[y] - x[i])), summed and divided by C."""
+    if amp_state.active:
+        return autocast_call("multilabel_margin_loss", multilabel_margin_loss,
+                             input, target=target, size_average=size_average, reduce=reduce, reduction=reduction)
     reduction = _reduction_of(size_average, reduce, reduction)
     if target.shape != input.shape:
         raise RuntimeError(f"inconsistent target size: {list(target.shape)} for input of size: "
@@ -419,6 +465,9 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
 def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
                           reduction="mean"):
     """1 - cos(x1, x2) where y = 1, max(0, cos(x1, x2) - margin) where y = -1."""
+    if amp_state.active:
+        return autocast_call("cosine_embedding_loss", cosine_embedding_loss,
+                             input1, input2=input2, target=target, margin=margin, size_average=size_average, reduce=reduce, reduction=reduction)
     reduction = _reduction_of(size_average, reduce, reduction)
     if target.ndim not in (0, 1):
         raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
@@ -453,6 +502,9 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
                         size_average=None, reduce=None, reduction="mean"):
     """max(0, margin + d(a, p) - d(a, n)), d the pairwise p-distance (with swap,
     d(a, n) is replaced by min(d(a, n), d(p, n)))."""
+    if amp_state.active:
+        return autocast_call("triplet_margin_loss", triplet_margin_loss,
+                             anchor, positive=positive, negative=negative, margin=margin, p=p, eps=eps, swap=swap, size_average=size_average, reduce=reduce, reduction=reduction)
     from ._functional_distance import pairwise_distance
     reduction = _reduction_of(size_average, reduce, reduction)
     if margin <= 0:

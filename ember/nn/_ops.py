@@ -6,6 +6,7 @@ from ..autograd.grad_mode import state as grad_state
 from ..autograd.graph import Primitive
 from ..backend.special import special_fn
 from ..ops._util import type_name, xp_of
+from ..amp.autocast_mode import autocast_call, state as amp_state
 
 
 class Linear(Primitive):
@@ -45,6 +46,8 @@ class Linear(Primitive):
 
 
 def linear(input, weight, bias=None):
+    if amp_state.active:
+        return autocast_call("linear", linear, input, weight=weight, bias=bias)
     if input.dtype is not weight.dtype:
         raise RuntimeError("expected m1 and m2 to have the same dtype, but got: "
                            f"{type_name(input.dtype).lower()} != "

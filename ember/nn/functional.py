@@ -12,6 +12,7 @@ from ..ops._util import apply_inplace, type_name, xp_of
 from . import _ops
 from ._ctc import ctc_loss  # noqa: F401
 from ._losses import *  # noqa: F401,F403
+from ..amp.autocast_mode import autocast_call, state as amp_state
 
 linear = _ops.linear
 
@@ -22,6 +23,9 @@ def _maybe_inplace(fn, input, inplace, *args):
 
 def bilinear(input1, input2, weight, bias=None):
     """y_k = x1 . A_k . x2 + b_k, for inputs of shape (*, in1) and (*, in2)."""
+    if amp_state.active:
+        return autocast_call("bilinear", bilinear,
+                             input1, input2=input2, weight=weight, bias=bias)
     left = input1.unsqueeze(-2).unsqueeze(-2)        # (*, 1, 1, in1)
     right = input2.unsqueeze(-2).unsqueeze(-1)       # (*, 1, in2, 1)
     out = left.matmul(weight).matmul(right)          # (*, out, 1, 1)
@@ -108,6 +112,8 @@ def _softplus_stable(z):
 
 
 def softplus(input, beta=1.0, threshold=20.0):
+    if amp_state.active:
+        return autocast_call("softplus", softplus, input, beta=beta, threshold=threshold)
     scaled = input * beta if beta != 1 else input
     soft = _softplus_stable(scaled)
     if beta != 1:
@@ -205,6 +211,8 @@ def glu(input, dim=-1):
 
 
 def prelu(input, weight):
+    if amp_state.active:
+        return autocast_call("prelu", prelu, input, weight=weight)
     if weight.numel() != 1 and input.ndim >= 2:
         weight = weight.reshape([-1] + [1] * (input.ndim - 2))
     return input.where(input > 0, input * weight)
@@ -223,6 +231,9 @@ def softmax(input, dim=None, _stacklevel=3, dtype=None):
 
 
 def softmin(input, dim=None, _stacklevel=3, dtype=None):
+    if amp_state.active:
+        return autocast_call("softmin", softmin,
+                             input, dim=dim, _stacklevel=_stacklevel, dtype=dtype)
     return (-input).softmax(dim, dtype)
 
 

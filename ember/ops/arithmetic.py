@@ -7,6 +7,7 @@ from .. import _dtype as dtypes
 from .._tensor import Tensor
 from ..autograd.graph import Primitive
 from ._util import apply_inplace, binary_operands, grad_for, sum_to, write_out, xp_of
+from ..amp.autocast_mode import autocast_call, state as amp_state
 
 
 class _Binary(Primitive):
@@ -306,6 +307,8 @@ def neg(input, *, out=None):
 
 
 def pow(input, exponent, *, out=None):
+    if amp_state.active:
+        return autocast_call("pow", pow, input, exponent=exponent, out=out)
     if not isinstance(input, Tensor):
         a, b, _ = binary_operands(exponent, input)
         result = RPow.apply(a, b)

@@ -12,6 +12,7 @@ from ..autograd.graph import Primitive
 from ._util import (apply_inplace, broadcast_shapes, cast, check_same_device, sum_to,
                     type_name, write_out, xp_of)
 from .pointwise_base import _float_input, require_tensor, run_kernel, where
+from ..amp.autocast_mode import autocast_call, state as amp_state
 
 _COMPLEX_OF = {dtypes.float32: dtypes.complex64, dtypes.float64: dtypes.complex128}
 
@@ -97,6 +98,8 @@ def view_as_real(input):
 
 
 def view_as_complex(input):
+    if amp_state.active:
+        return autocast_call("view_as_complex", view_as_complex, input)
     require_tensor(input, "view_as_complex")
     if input._dtype not in _COMPLEX_OF:
         raise RuntimeError("view_as_complex is only supported for half, float and double "
@@ -157,6 +160,8 @@ def complex(real, imag, *, out=None):
 
 def polar(abs, angle, *, out=None):
     """abs * (cos(angle) + i sin(angle))."""
+    if amp_state.active:
+        return autocast_call("polar", polar, abs, angle=angle, out=out)
     require_tensor(abs, "polar", "abs")
     require_tensor(angle, "polar", "angle", 2)
     _check_real_pair(abs, angle)

@@ -17,6 +17,7 @@ from ..autograd.grad_mode import state as grad_state
 from ..backend import backend_for, cpu_backend
 from ._util import (apply_inplace, broadcast_shapes, cast, check_inplace_allowed, sum_to,
                     type_name, xp_of)
+from ..amp.autocast_mode import autocast_call, state as amp_state
 
 host = cpu_backend.xp  # parsing Python lists of indices happens on the host
 _FULL = builtins.slice(None)
@@ -638,6 +639,9 @@ def _check_index_put(input, key, values):
 
 
 def index_put(input, indices, values, accumulate=False):
+    if amp_state.active:
+        return autocast_call("index_put", index_put,
+                             input, indices=indices, values=values, accumulate=accumulate)
     key = advanced_key(input, tuple(indices))
     _check_index_put(input, key, values)
     return IndexPut.apply(input, values, key, accumulate)

@@ -12,6 +12,7 @@ from ._util import (apply_inplace, broadcast_shapes, check_same_device, sum_to, 
                     write_out, xp_of)
 from .linalg_einsum import einsum
 from .reduction import write_out_tuple
+from ..amp.autocast_mode import autocast_call, state as amp_state
 
 
 class Matmul(Primitive):
@@ -88,6 +89,8 @@ def _shape_str(t, as_row):
 
 
 def matmul(input, other, *, out=None):
+    if amp_state.active:
+        return autocast_call("matmul", matmul, input, other=other, out=out)
     if input.ndim == 0 or other.ndim == 0:
         raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are "
                            f"{input.ndim}D and {other.ndim}D")
@@ -118,6 +121,8 @@ def _rmatmul(self, other):
 # ---------------------------------------------------------------- mm, bmm, mv, dot
 
 def mm(input, mat2, *, out=None):
+    if amp_state.active:
+        return autocast_call("mm", mm, input, mat2=mat2, out=out)
     if input.ndim != 2:
         raise RuntimeError("self must be a matrix")
     if mat2.ndim != 2:
@@ -131,6 +136,8 @@ def mm(input, mat2, *, out=None):
 
 
 def bmm(input, mat2, *, out=None):
+    if amp_state.active:
+        return autocast_call("bmm", bmm, input, mat2=mat2, out=out)
     if input.ndim != 3:
         raise RuntimeError("batch1 must be a 3D tensor")
     if mat2.ndim != 3:
@@ -145,6 +152,8 @@ def bmm(input, mat2, *, out=None):
 
 
 def mv(input, vec, *, out=None):
+    if amp_state.active:
+        return autocast_call("mv", mv, input, vec=vec, out=out)
     if input.ndim != 2 or vec.ndim != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got 1, {input.ndim}, "
                            f"{vec.ndim}")
@@ -169,6 +178,8 @@ def _check_vectors(name, input, other):
 
 
 def dot(input, tensor, *, out=None):
+    if amp_state.active:
+        return autocast_call("dot", dot, input, tensor=tensor, out=out)
     _check_vectors("dot", input, tensor)
     result = _Dot.apply(input, tensor)
     return result if out is None else write_out(out, result)
@@ -176,12 +187,16 @@ def dot(input, tensor, *, out=None):
 
 def vdot(input, other, *, out=None):
     # NOTE: torch words vdot's dtype error as dot's.
+    if amp_state.active:
+        return autocast_call("vdot", vdot, input, other=other, out=out)
     _check_vectors("dot", input, other)
     result = _Dot.apply(conj(input), other)
     return result if out is None else write_out(out, result)
 
 
 def inner(input, other, *, out=None):
+    if amp_state.active:
+        return autocast_call("inner", inner, input, other=other, out=out)
     if input.ndim == 0 or other.ndim == 0:
         result = input * other
     else:
@@ -231,24 +246,36 @@ def _check_input_dtype(input, mat):
 
 
 def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
+    if amp_state.active:
+        return autocast_call("addmm", addmm,
+                             input, mat1=mat1, mat2=mat2, beta=beta, alpha=alpha, out=out)
     _check_input_dtype(input, mat2)
     result = _scaled_sum(input, mm(mat1, mat2), beta, alpha)
     return result if out is None else write_out(out, result)
 
 
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
+    if amp_state.active:
+        return autocast_call("baddbmm", baddbmm,
+                             input, batch1=batch1, batch2=batch2, beta=beta, alpha=alpha, out=out)
     _check_input_dtype(input, batch2)
     result = _scaled_sum(input, bmm(batch1, batch2), beta, alpha)
     return result if out is None else write_out(out, result)
 
 
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
+    if amp_state.active:
+        return autocast_call("addbmm", addbmm,
+                             input, batch1=batch1, batch2=batch2, beta=beta, alpha=alpha, out=out)
     _check_input_dtype(input, batch2)
     result = _scaled_sum(input, bmm(batch1, batch2).sum(0), beta, alpha)
     return result if out is None else write_out(out, result)
 
 
 def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
+    if amp_state.active:
+        return autocast_call("addmv", addmv,
+                             input, mat=mat, vec=vec, beta=beta, alpha=alpha, out=out)
     product = mv(mat, vec)
     if input.ndim > 1 or input.numel() not in (1, product.shape[0]):
         raise RuntimeError(f"size mismatch, got input ({input.shape[0] if input.ndim else 1}), "
@@ -258,6 +285,9 @@ def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
 
 
 def addr(input, vec1, vec2, *, beta=1, alpha=1, out=None):
+    if amp_state.active:
+        return autocast_call("addr", addr,
+                             input, vec1=vec1, vec2=vec2, beta=beta, alpha=alpha, out=out)
     result = _scaled_sum(input, outer(vec1, vec2), beta, alpha)
     return result if out is None else write_out(out, result)
 
@@ -291,6 +321,8 @@ def _tensordot_dims(a, b, dims):
 
 
 def tensordot(a, b, dims=2, out=None):
+    if amp_state.active:
+        return autocast_call("tensordot", tensordot, a, b=b, dims=dims, out=out)
     if a._dtype is not b._dtype:
         raise RuntimeError("both inputs should have same dtype")
     dims_a, dims_b = _tensordot_dims(a, b, dims)
@@ -339,6 +371,9 @@ def _cross(input, other, dim):
 
 def linalg_cross(input, other, *, dim=-1, out=None):
     """torch.linalg.cross: broadcasting cross product along dim (default -1)."""
+    if amp_state.active:
+        return autocast_call("linalg_cross", linalg_cross,
+                             input, other=other, dim=dim, out=out)
     if input.ndim != other.ndim:
         raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
     if input._dtype is not other._dtype:
@@ -356,6 +391,8 @@ def linalg_cross(input, other, *, dim=-1, out=None):
 
 def cross(input, other, dim=None, *, out=None):
     """torch.cross: without dim, the first dim of size 3 (torch's deprecated default)."""
+    if amp_state.active:
+        return autocast_call("cross", cross, input, other=other, dim=dim, out=out)
     if dim is None:
         import warnings
         warnings.warn("Using torch.cross without specifying the dim arg is deprecated.\n"
@@ -431,6 +468,8 @@ def _multiply_chain(matrices, split, i, j):
 
 
 def multi_dot(tensors, *, out=None):
+    if amp_state.active:
+        return autocast_call("linalg_multi_dot", multi_dot, tensors, out=out)
     tensors = list(tensors)
     count = len(tensors)
     if count < 2:
@@ -466,6 +505,8 @@ def multi_dot(tensors, *, out=None):
 
 
 def chain_matmul(*matrices, out=None):
+    if amp_state.active:
+        return autocast_call("chain_matmul", chain_matmul, *matrices, out=out)
     for m in matrices:
         if m.ndim != 2:
             raise RuntimeError(f"Tensor dimension is {m.ndim}, expected 2 instead.")
@@ -482,6 +523,8 @@ def det(input):
 
 
 def inverse(input, *, out=None):
+    if amp_state.active:
+        return autocast_call("inverse", inverse, input, out=out)
     return linalg_solve.inv(input, out=out)
 
 

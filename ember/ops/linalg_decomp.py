@@ -11,6 +11,7 @@ from ._linalg_common import (LAPACK_ERROR, LinAlgError, all_finite, check_float,
 from ._util import write_out, xp_of
 from .linalg_solve import solve, solve_triangular
 from .reduction import return_type, write_out_tuple
+from ..amp.autocast_mode import autocast_call, state as amp_state
 
 linalg_cholesky_ex = return_type("linalg_cholesky_ex", ["L", "info"])
 linalg_qr = return_type("linalg_qr", ["Q", "R"])
@@ -66,12 +67,17 @@ def _cholesky(A, upper, name):
 
 
 def cholesky(A, *, upper=False, out=None):
+    if amp_state.active:
+        return autocast_call("linalg_cholesky", cholesky, A, upper=upper, out=out)
     square_float("linalg.cholesky", A)
     result = _cholesky(A, upper, "linalg.cholesky")
     return result if out is None else write_out(out, result)
 
 
 def cholesky_ex(A, *, upper=False, check_errors=False, out=None):
+    if amp_state.active:
+        return autocast_call("linalg_cholesky_ex", cholesky_ex,
+                             A, upper=upper, check_errors=check_errors, out=out)
     square_float("linalg.cholesky", A)
     xp = xp_of(A)
     try:
@@ -89,6 +95,8 @@ def cholesky_ex(A, *, upper=False, check_errors=False, out=None):
 
 def cholesky_deprecated(input, upper=False, *, out=None):
     """torch.cholesky (deprecated in torch in favour of linalg.cholesky)."""
+    if amp_state.active:
+        return autocast_call("cholesky", cholesky_deprecated, input, upper=upper, out=out)
     square_float("cholesky", input)
     result = _cholesky(input, upper, "cholesky")
     return result if out is None else write_out(out, result)
@@ -147,6 +155,8 @@ def _qr_backward_tall(grad_q, grad_r, Q, R):
 
 
 def qr(A, mode="reduced", *, out=None):
+    if amp_state.active:
+        return autocast_call("linalg_qr", qr, A, mode=mode, out=out)
     check_matrix("linalg.qr", A)
     check_float("linalg.qr", A)
     if mode not in ("reduced", "complete", "r"):
@@ -212,12 +222,16 @@ def _check_uplo(UPLO):
 
 
 def eigh(A, UPLO="L", *, out=None):
+    if amp_state.active:
+        return autocast_call("linalg_eigh", eigh, A, UPLO=UPLO, out=out)
     square_float("linalg.eigh", A)
     _check_uplo(UPLO)
     return write_out_tuple(out, linalg_eigh(*Eigh.apply(A, UPLO)))
 
 
 def eigvalsh(A, UPLO="L", *, out=None):
+    if amp_state.active:
+        return autocast_call("linalg_eigvalsh", eigvalsh, A, UPLO=UPLO, out=out)
     square_float("linalg.eigvalsh", A)
     _check_uplo(UPLO)
     result = Eigh.apply(A, UPLO)[0]
@@ -258,11 +272,15 @@ class Eig(Primitive):
 
 
 def eig(A, *, out=None):
+    if amp_state.active:
+        return autocast_call("linalg_eig", eig, A, out=out)
     square_float("linalg.eig", A)
     return write_out_tuple(out, linalg_eig(*Eig.apply(A)))
 
 
 def eigvals(A, *, out=None):
+    if amp_state.active:
+        return autocast_call("linalg_eigvals", eigvals, A, out=out)
     square_float("linalg.eigvals", A)
     result = Eig.apply(A)[0]
     return result if out is None else write_out(out, result)
@@ -333,6 +351,9 @@ def _check_driver(name, A, driver):
 
 
 def svd(A, full_matrices=True, *, driver=None, out=None):
+    if amp_state.active:
+        return autocast_call("linalg_svd", svd,
+                             A, full_matrices=full_matrices, driver=driver, out=out)
     check_matrix("linalg.svd", A)
     check_float("linalg.svd", A)
     _check_driver("svd", A, driver)
@@ -340,6 +361,8 @@ def svd(A, full_matrices=True, *, driver=None, out=None):
 
 
 def svdvals(A, *, driver=None, out=None):
+    if amp_state.active:
+        return autocast_call("linalg_svdvals", svdvals, A, driver=driver, out=out)
     check_matrix("linalg.svdvals", A)
     check_float("linalg.svdvals", A)
     _check_driver("svd", A, driver)

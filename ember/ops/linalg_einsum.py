@@ -6,6 +6,7 @@ import math
 
 from .._tensor import Tensor
 from ._util import type_name
+from ..amp.autocast_mode import autocast_call, state as amp_state
 
 _ELLIPSIS = "..."
 
@@ -206,6 +207,8 @@ def _check_dtypes(operands):
 
 
 def einsum(*args):
+    if amp_state.active:
+        return autocast_call("einsum", einsum, *args)
     if args and isinstance(args[0], str):
         equation, operands = args[0], list(args[1:])
         if len(operands) == 1 and isinstance(operands[0], (list, tuple)):

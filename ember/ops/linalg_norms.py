@@ -6,6 +6,7 @@ from .. import _dtype as dtypes
 from ..autograd.graph import Primitive
 from ._linalg_common import check_float, check_matrix
 from ._util import cast, normalize_dims, type_name, wrap_dim, write_out, xp_of
+from ..amp.autocast_mode import autocast_call, state as amp_state
 
 _INF = math.inf
 
@@ -111,6 +112,9 @@ def _check_identity(x, ord, dims, full):
 
 
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
+    if amp_state.active:
+        return autocast_call("linalg_vector_norm", vector_norm,
+                             x, ord=ord, dim=dim, keepdim=keepdim, dtype=dtype, out=out)
     name = "linalg.vector_norm"
     if isinstance(ord, str):
         raise TypeError(f"linalg_vector_norm(): argument 'ord' must be Number, not str")
@@ -161,6 +165,9 @@ def _spectral(A, ord, dims, keepdim):
 
 
 def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=None):
+    if amp_state.active:
+        return autocast_call("linalg_matrix_norm", matrix_norm,
+                             A, ord=ord, dim=dim, keepdim=keepdim, dtype=dtype, out=out)
     name = "linalg.matrix_norm"
     check_matrix(name, A)
     if not (A._dtype.is_floating_point or A._dtype.is_complex):
@@ -189,6 +196,9 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=No
 
 def norm(A, ord=None, dim=None, keepdim=False, *, out=None, dtype=None):
     """torch.linalg.norm: a vector norm over one dim, a matrix norm over two."""
+    if amp_state.active:
+        return autocast_call("linalg_norm", norm,
+                             A, ord=ord, dim=dim, keepdim=keepdim, out=out, dtype=dtype)
     name = "linalg.norm"
     if isinstance(dim, int):
         dim = (dim,)

@@ -14,6 +14,7 @@ from ._linalg_common import (LAPACK_ERROR, LinAlgError, all_finite, check_float,
                              shape_str, square_float, to_host, tril, triu)
 from ._util import broadcast_shapes, sum_to, type_name, write_out, xp_of
 from .reduction import return_type, write_out_tuple
+from ..amp.autocast_mode import autocast_call, state as amp_state
 
 linalg_slogdet = return_type("linalg_slogdet", ["sign", "logabsdet"])
 slogdet_type = return_type("slogdet", ["sign", "logabsdet"])
@@ -82,12 +83,16 @@ class Inv(Primitive):
 
 
 def inv(A, *, out=None):
+    if amp_state.active:
+        return autocast_call("linalg_inv", inv, A, out=out)
     square_float("linalg.inv", A)
     result = Inv.apply(A)
     return result if out is None else write_out(out, result)
 
 
 def inv_ex(A, *, check_errors=False, out=None):
+    if amp_state.active:
+        return autocast_call("linalg_inv_ex", inv_ex, A, check_errors=check_errors, out=out)
     square_float("linalg.inv", A)
     xp = xp_of(A)
     try:
@@ -166,6 +171,8 @@ def _solve(A, B, left, name):
 
 
 def solve(A, B, *, left=True, out=None):
+    if amp_state.active:
+        return autocast_call("linalg_solve", solve, A, B=B, left=left, out=out)
     result = _solve(A, B, left, "torch.linalg.solve")
     return result if out is None else write_out(out, result)
 
@@ -252,6 +259,9 @@ def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
 
 def triangular_solve(input, A, upper=True, transpose=False, unitriangular=False, *, out=None):
     """torch.triangular_solve: solves A X = input (A^T X = input with transpose)."""
+    if amp_state.active:
+        return autocast_call("triangular_solve", triangular_solve,
+                             input, A=A, upper=upper, transpose=transpose, unitriangular=unitriangular, out=out)
     coefficient = mT(A) if transpose else A
     solution = solve_triangular(coefficient, input, upper=upper != bool(transpose),
                                 unitriangular=unitriangular)
@@ -262,6 +272,9 @@ def triangular_solve(input, A, upper=True, transpose=False, unitriangular=False,
 
 def cholesky_solve(input, input2, upper=False, *, out=None):
     """Solves A X = input for A = L L^H given its Cholesky factor L (input2)."""
+    if amp_state.active:
+        return autocast_call("cholesky_solve", cholesky_solve,
+                             input, input2=input2, upper=upper, out=out)
     if upper:
         y = solve_triangular(mH(input2), input, upper=False)
         result = solve_triangular(input2, y, upper=True)
@@ -272,6 +285,9 @@ def cholesky_solve(input, input2, upper=False, *, out=None):
 
 
 def cholesky_inverse(input, upper=False, *, out=None):
+    if amp_state.active:
+        return autocast_call("cholesky_inverse", cholesky_inverse,
+                             input, upper=upper, out=out)
     result = cholesky_solve(eye_like(input).expand(input.shape), input, upper)
     return result if out is None else write_out(out, result)
 
@@ -443,6 +459,8 @@ def pinv(A, rcond=None, hermitian=False, *, atol=None, rtol=None, out=None):
 
 
 def pinverse(input, rcond=1e-15):
+    if amp_state.active:
+        return autocast_call("pinverse", pinverse, input, rcond=rcond)
     return pinv(input, rcond=rcond)
 
 

@@ -11,6 +11,7 @@ from .._tensor import Tensor
 from ..autograd.graph import Primitive
 from ._util import (apply_inplace, binary_operands, cast, check_same_device, grad_for,
                     result_type, type_name, write_out, xp_of)
+from ..amp.autocast_mode import autocast_call, state as amp_state
 
 # ---------------------------------------------------------------- dtype rules
 
@@ -89,6 +90,8 @@ def unary_function(primitive, name, complex_kernel=None):
     when complex input is unsupported.
     """
     def fn(input, *, out=None):
+        if amp_state.active:
+            return autocast_call(name, fn, input, out=out)
         require_tensor(input, name)
         x = _float_input(input)
         if complex_kernel is not None and x._dtype.is_complex:

@@ -13,6 +13,7 @@ from ._util import apply_inplace, cast, grad_for, type_name, write_out, xp_of
 from .pointwise_base import (BinaryPrimitive, NotDifferentiable, inplace, not_implemented,
                              quiet, require_tensor, run_kernel, tensor_operands, where)
 from .pointwise_unary import exp, exp2
+from ..amp.autocast_mode import autocast_call, state as amp_state
 
 
 def _binary(primitive, name, float_result=False, floating_only=False, tensors_only=True,
@@ -261,6 +262,9 @@ def _short(dtype):
 
 def addcmul(input, tensor1, tensor2, *, value=1, out=None):
     """input + value * tensor1 * tensor2 (torch's order of operations)."""
+    if amp_state.active:
+        return autocast_call("addcmul", addcmul,
+                             input, tensor1=tensor1, tensor2=tensor2, value=value, out=out)
     if tensor1._dtype is dtypes.bool and tensor2._dtype is dtypes.bool and \
             input._dtype is dtypes.bool:
         raise not_implemented("addcmul_cpu_out", dtypes.bool)
@@ -271,6 +275,9 @@ def addcmul(input, tensor1, tensor2, *, value=1, out=None):
 
 def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
     """input + value * tensor1 / tensor2 (torch's order of operations)."""
+    if amp_state.active:
+        return autocast_call("addcdiv", addcdiv,
+                             input, tensor1=tensor1, tensor2=tensor2, value=value, out=out)
     if tensor1._dtype.category <= dtypes.INTEGRAL and tensor2._dtype.category <= dtypes.INTEGRAL:
         raise RuntimeError(
             "Integer division with addcdiv is no longer supported, and in a future  release "

@@ -14,6 +14,7 @@ from .. import _dtype as dtypes
 from .._tensor import Tensor
 from ..autograd.graph import Primitive
 from ._util import cast, normalize_dims, type_name, wrap_dim, write_out, xp_of
+from ..amp.autocast_mode import autocast_call, state as amp_state
 
 
 # ---------------------------------------------------------------- shared helpers
@@ -180,6 +181,9 @@ def sum_dtype(x, dtype):
 
 
 def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
+    if amp_state.active:
+        return autocast_call("sum", sum,
+                             input, dim=dim, keepdim=keepdim, dtype=dtype, out=out)
     dims = reduce_dims(dim, input.ndim)
     result = Sum.apply(cast(input, sum_dtype(input, dtype)), dims, keepdim)
     return result if out is None else write_out(out, result)
@@ -285,6 +289,9 @@ def _prod_of_others(x, dim):
 
 
 def prod(input, dim=None, keepdim=False, *, dtype=None, out=None):
+    if amp_state.active:
+        return autocast_call("prod", prod,
+                             input, dim=dim, keepdim=keepdim, dtype=dtype, out=out)
     if dim is not None:
         dim = single_dim(dim, input.ndim) if input.ndim else None
     result = Prod.apply(cast(input, sum_dtype(input, dtype)), dim, keepdim)
@@ -537,6 +544,9 @@ def _float_input(x):
 
 
 def logsumexp(input, dim, keepdim=False, *, out=None):
+    if amp_state.active:
+        return autocast_call("logsumexp", logsumexp,
+                             input, dim=dim, keepdim=keepdim, out=out)
     from .pointwise import exp, log
     x = _float_input(input)
     dims = reduce_dims(dim, x.ndim)
@@ -577,6 +587,9 @@ def _vector_norm(x, p, dims, keepdim):
 
 
 def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
+    if amp_state.active:
+        return autocast_call("norm", norm,
+                             input, p=p, dim=dim, keepdim=keepdim, out=out, dtype=dtype)
     if dtype is not None:
         input = cast(input, dtype)
     if not _is_floating(input):
@@ -747,6 +760,9 @@ def _softmax_input(input, dim, dtype):
 
 
 def softmax(input, dim=None, dtype=None, *, _stacklevel=3):
+    if amp_state.active:
+        return autocast_call("softmax", softmax,
+                             input, dim=dim, dtype=dtype, _stacklevel=_stacklevel)
     input, dim = _softmax_input(input, dim, dtype)
     if input.ndim == 0:
         return Softmax.apply(input.reshape(1), 0).reshape(())
@@ -754,6 +770,9 @@ def softmax(input, dim=None, dtype=None, *, _stacklevel=3):
 
 
 def log_softmax(input, dim=None, dtype=None, *, _stacklevel=3):
+    if amp_state.active:
+        return autocast_call("log_softmax", log_softmax,
+                             input, dim=dim, dtype=dtype, _stacklevel=_stacklevel)
     input, dim = _softmax_input(input, dim, dtype)
     if input.ndim == 0:
         return LogSoftmax.apply(input.reshape(1), 0).reshape(())

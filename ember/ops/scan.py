@@ -8,6 +8,7 @@ from . import rearrange
 from ._util import apply_inplace, cast, type_name, wrap_dim, write_out, xp_of
 from .reduction import (acc_dtype, return_type, single_dim, sum_dtype, take_along_dim,
                         wrap_array, write_out_tuple)
+from ..amp.autocast_mode import autocast_call, state as amp_state
 
 
 def accumulate(xp, ufunc, data, axis):
@@ -66,6 +67,8 @@ class Cumsum(Primitive):
 
 
 def cumsum(input, dim, *, dtype=None, out=None):
+    if amp_state.active:
+        return autocast_call("cumsum", cumsum, input, dim=dim, dtype=dtype, out=out)
     x, dim = _scan_input(input, dim, dtype)
     result = Cumsum.apply(x, dim) if x.ndim else _on_1d(Cumsum.apply, x)
     return result if out is None else write_out(out, result)
@@ -131,6 +134,8 @@ def _cumprod_grad_twice_differentiable(x, grad, dim):
 
 
 def cumprod(input, dim, *, dtype=None, out=None):
+    if amp_state.active:
+        return autocast_call("cumprod", cumprod, input, dim=dim, dtype=dtype, out=out)
     x, dim = _scan_input(input, dim, dtype)
     result = Cumprod.apply(x, dim) if x.ndim else _on_1d(Cumprod.apply, x)
     return result if out is None else write_out(out, result)

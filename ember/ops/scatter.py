@@ -15,6 +15,7 @@ from ..backend import backend_for, cpu_backend
 from ._util import (apply_inplace, broadcast_shapes, cast, type_name, wrap_dim, write_out,
                     xp_of)
 from .indexing import Index, IndexBackwardScatter, IndexPut, scalar_fits
+from ..amp.autocast_mode import autocast_call, state as amp_state
 
 host = cpu_backend.xp
 _FULL = builtins.slice(None)  # a dim an advanced key does not index
@@ -218,6 +219,9 @@ def _full_like_index(input, index, value):
 
 
 def scatter_add(input, dim, index, src, *, out=None):
+    if amp_state.active:
+        return autocast_call("scatter_add", scatter_add,
+                             input, dim=dim, index=index, src=src, out=out)
     dim, index = _scatter_operands(input, dim, index, src, "scatter")
     return _out(_on_vector(ScatterAdd.apply, input, dim, index, src), out)
 
@@ -440,6 +444,9 @@ def index_add(input, dim, index, source, *, alpha=1, out=None):
 
 
 def index_copy(input, dim, index, source, *, out=None):
+    if amp_state.active:
+        return autocast_call("index_copy", index_copy,
+                             input, dim=dim, index=index, source=source, out=out)
     dim = wrap_dim(dim, input.ndim)
     if index.ndim > 1:
         raise IndexError(f"index_copy_(): Index should have dimension 1 or 0 (got "

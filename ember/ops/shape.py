@@ -11,6 +11,7 @@ from .._tensor import Size, Tensor
 from ..autograd.graph import Primitive
 from ._util import (backend_of, check_inplace_allowed, check_same_device, result_type, cast,
                     sum_to, wrap_dim, write_out, xp_of)
+from ..amp.autocast_mode import autocast_call, state as amp_state
 
 
 def _view_result(out, base, replay):
@@ -441,6 +442,8 @@ class Cat(Primitive):
 
 
 def cat(tensors, dim=0, *, out=None):
+    if amp_state.active:
+        return autocast_call("cat", cat, tensors, dim=dim, out=out)
     tensors = list(tensors)
     if not tensors:
         raise ValueError("torch.cat(): expected a non-empty list of Tensors")
@@ -474,6 +477,8 @@ concat = concatenate = cat
 
 
 def stack(tensors, dim=0, *, out=None):
+    if amp_state.active:
+        return autocast_call("stack", stack, tensors, dim=dim, out=out)
     tensors = list(tensors)
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")

@@ -12,6 +12,7 @@ from ._util import type_name, wrap_dim, write_out, xp_of
 from .reduction import (SelectReduce, check_nonempty_dims, return_type, select_along,
                         single_dim, take_along_dim, wrap_array, write_out_tuple)
 from .scan import accumulate
+from ..amp.autocast_mode import autocast_call, state as amp_state
 
 
 def argsort_array(xp, data, axis, descending=False):
@@ -287,10 +288,16 @@ def _quantile(input, q, dim, keepdim, interpolation, ignore_nan, name, out):
 
 
 def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear", out=None):
+    if amp_state.active:
+        return autocast_call("quantile", quantile,
+                             input, q=q, dim=dim, keepdim=keepdim, interpolation=interpolation, out=out)
     return _quantile(input, q, dim, keepdim, interpolation, False, "quantile", out)
 
 
 def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear", out=None):
+    if amp_state.active:
+        return autocast_call("nanquantile", nanquantile,
+                             input, q=q, dim=dim, keepdim=keepdim, interpolation=interpolation, out=out)
     return _quantile(input, q, dim, keepdim, interpolation, True, "nanquantile", out)
 
 

@@ -12,6 +12,7 @@ from .. import _dtype as dtypes
 from .._tensor import Tensor
 from ..autograd.graph import Primitive
 from ._util import apply_inplace, wrap_dim, write_out, xp_of
+from ..amp.autocast_mode import autocast_call, state as amp_state
 
 
 def _positions(xp, size, stride, offset):
@@ -235,6 +236,8 @@ def diagflat(input, offset=0):
 
 
 def trace(input):
+    if amp_state.active:
+        return autocast_call("trace", trace, input)
     if input.ndim != 2:
         raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {input.ndim}")
     if input._dtype is dtypes.bool:
