@@ -249,6 +249,7 @@ class Primitive(Node):
     save_output = False
     grad_fn_name = None
     _saved = ()
+    _not_recording = False
 
     @staticmethod
     def forward(ctx, *args):
@@ -259,6 +260,8 @@ class Primitive(Node):
         raise NotImplementedError
 
     def save_for_backward(self, *tensors):
+        if self._not_recording:
+            return
         self._saved = tuple(_save(t) for t in tensors)
 
     @property
@@ -301,6 +304,8 @@ class Primitive(Node):
                         record = True
                         break
         ctx = cls.__new__(cls)
+        if not record:
+            ctx._not_recording = True  # forward's save_for_backward has nothing to keep
         out = cls.forward(ctx, *args, **kwargs)
         if device is None:
             for a in args:

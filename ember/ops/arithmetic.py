@@ -15,9 +15,9 @@ class _Binary(Primitive):
 
     @staticmethod
     def _remember(ctx, a, b):
-        ctx.a_shape, ctx.a_dtype = a.shape, a._dtype
+        ctx.a_shape = a._data.shape
         if isinstance(b, Tensor):
-            ctx.b_shape, ctx.b_dtype = b.shape, b._dtype
+            ctx.b_shape = b._data.shape
 
 
 def _reduce(grad, shape):

@@ -77,7 +77,8 @@ _CPP_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
 
 
 def _check_same_dtype(a, b):
-    check_same_device(a, b)
+    if a._device is not b._device:
+        check_same_device(a, b)
     if a._dtype is not b._dtype:
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
                            f"{_CPP_NAMES[a._dtype.name]} != {_CPP_NAMES[b._dtype.name]}")
@@ -91,19 +92,20 @@ def _shape_str(t, as_row):
 def matmul(input, other, *, out=None):
     if amp_state.active:
         return autocast_call("matmul", matmul, input, other=other, out=out)
-    if input.ndim == 0 or other.ndim == 0:
+    a_shape, b_shape = input._data.shape, other._data.shape
+    if not a_shape or not b_shape:
         raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are "
                            f"{input.ndim}D and {other.ndim}D")
     _check_same_dtype(input, other)
-    k_a = input.shape[-1]
-    k_b = other.shape[-2] if other.ndim > 1 else other.shape[0]
+    k_a = a_shape[-1]
+    k_b = b_shape[-2] if len(b_shape) > 1 else b_shape[0]
     if k_a != k_b:
         if input.ndim == 1 and other.ndim == 1:
             _inconsistent(k_a, k_b)
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied "
                            f"({_shape_str(input, True)} and {_shape_str(other, False)})")
-    if input.ndim > 2 and other.ndim > 2:
-        broadcast_shapes(input.shape[:-2], other.shape[:-2])
+    if len(a_shape) > 2 and len(b_shape) > 2:
+        broadcast_shapes(a_shape[:-2], b_shape[:-2])
     result = Matmul.apply(input, other)
     return result if out is None else write_out(out, result)
 

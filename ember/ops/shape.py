@@ -278,8 +278,12 @@ _mT, _mH, adjoint = _matrix_transpose("mT"), _matrix_transpose("mH"), \
 class Expand(Primitive):
     @staticmethod
     def forward(ctx, x, shape):
-        ctx.in_shape = x.shape
-        return xp_of(x).broadcast_to(x._data, shape)
+        data = x._data
+        ctx.in_shape = data.shape
+        if math.prod(shape) == data.size and data.flags.c_contiguous:
+            # Only size-1 dims are added: a reshape view, much cheaper than broadcast_to.
+            return data.reshape(shape)
+        return xp_of(x).broadcast_to(data, shape)
 
     @staticmethod
     def backward(ctx, grad):
