@@ -238,6 +238,21 @@ _FREED_MESSAGE = FREED_MESSAGE
 
 # ---------------------------------------------------------------- primitives
 
+def _broadcast_message(args):
+    """torch's message for the first pair of tensor arguments that cannot broadcast."""
+    shapes = [a._data.shape for a in args if isinstance(a, Tensor)]
+    for i, first in enumerate(shapes):
+        for second in shapes[i + 1:]:
+            ndim = max(len(first), len(second))
+            for d in range(1, ndim + 1):
+                x = first[-d] if d <= len(first) else 1
+                y = second[-d] if d <= len(second) else 1
+                if x != y and x != 1 and y != 1:
+                    return (f"The size of tensor a ({x}) must match the size of tensor b ({y}) "
+                            f"at non-singleton dimension {ndim - d}")
+    return "shapes cannot be broadcast together: " + ", ".join(str(list(s)) for s in shapes)
+
+
 class Primitive(Node):
     """Base of every differentiable op. Subclasses define forward and backward.
 
@@ -306,7 +321,13 @@ class Primitive(Node):
         ctx = cls.__new__(cls)
         if not record:
             ctx._not_recording = True  # forward's save_for_backward has nothing to keep
-        out = cls.forward(ctx, *args, **kwargs)
+        try:
+            out = cls.forward(ctx, *args, **kwargs)
+        except ValueError as exc:
+            # NumPy's broadcasting error, reworded as torch's (free when nothing fails).
+            if "could not be broadcast" in str(exc):
+                raise RuntimeError(_broadcast_message(args)) from None
+            raise
         if device is None:
             for a in args:
                 if isinstance(a, Tensor):

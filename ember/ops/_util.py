@@ -102,6 +102,19 @@ def binary_operands(a, b):
     raise TypeError("expected at least one tensor operand")
 
 
+def wrapped_int(value, dtype):
+    """A Python int as it acts on an integer dtype: wrapped modulo 2**bits, as in torch
+    (NumPy refuses out-of-range Python ints instead)."""
+    if type(value) is not int or dtype.category != dtypes.INTEGRAL:
+        return value
+    bits = dtype.itemsize * 8
+    low = -(1 << (bits - 1)) if dtype.is_signed else 0
+    if low <= value < low + (1 << bits):
+        return value
+    value &= (1 << bits) - 1
+    return value - (1 << bits) if dtype.is_signed and value >= 1 << (bits - 1) else value
+
+
 def _keeps_dtype(dtype, scalar):
     # Fast check of the common case: a float tensor with a real scalar, or an int
     # tensor with an int scalar, keeps the tensor's dtype.

@@ -6,7 +6,8 @@ Binary primitives take (Tensor, Tensor-or-scalar) already promoted to one dtype 
 from .. import _dtype as dtypes
 from .._tensor import Tensor
 from ..autograd.graph import Primitive
-from ._util import apply_inplace, binary_operands, grad_for, sum_to, write_out, xp_of
+from ._util import (apply_inplace, binary_operands, grad_for, sum_to, write_out,
+                    wrapped_int, xp_of)
 from ..amp.autocast_mode import autocast_call, state as amp_state
 
 
@@ -240,7 +241,8 @@ def _masked_where_zero(b, value):
 def add(input, other, *, alpha=1, out=None):
     if not isinstance(input, Tensor):
         input, other = other, input
-    a, b, _ = binary_operands(input, other)
+    a, b, dtype = binary_operands(input, other)
+    b = wrapped_int(b, dtype)  # NOTE: torch wraps out-of-range ints; NumPy refuses them
     result = Add.apply(a, b, alpha)
     return result if out is None else write_out(out, result)
 
@@ -252,7 +254,8 @@ def sub(input, other, *, alpha=1, out=None):
         raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
                            "If you are trying to invert a mask, use the `~` or "
                            "`logical_not()` operator instead.")
-    a, b, _ = binary_operands(input, other)
+    a, b, dtype = binary_operands(input, other)
+    b = wrapped_int(b, dtype)  # NOTE: torch wraps out-of-range ints; NumPy refuses them
     result = Sub.apply(a, b, alpha)
     return result if out is None else write_out(out, result)
 
@@ -261,14 +264,16 @@ def rsub(input, other, *, alpha=1):
     """other - alpha * input."""
     if isinstance(other, Tensor):
         return sub(other, input, alpha=alpha)
-    a, b, _ = binary_operands(input, other)
+    a, b, dtype = binary_operands(input, other)
+    b = wrapped_int(b, dtype)  # NOTE: torch wraps out-of-range ints; NumPy refuses them
     return RSub.apply(a, b, alpha)
 
 
 def mul(input, other, *, out=None):
     if not isinstance(input, Tensor):
         input, other = other, input
-    a, b, _ = binary_operands(input, other)
+    a, b, dtype = binary_operands(input, other)
+    b = wrapped_int(b, dtype)  # NOTE: torch wraps out-of-range ints; NumPy refuses them
     result = Mul.apply(a, b)
     return result if out is None else write_out(out, result)
 
