@@ -46,6 +46,9 @@ class Tensor:
     __slots__ = ("_data", "_dtype", "_device", "_requires_grad", "grad", "grad_fn", "_vc",
                  "_output_nr", "_base", "_view_fn", "_accumulator", "_leaf_hooks",
                  "_post_acc_hooks", "__weakref__")
+    # NumPy scalars defer to the tensor's reflected operators (np.float32(2) * t is a
+    # Tensor, as in torch) instead of converting the tensor through __array__.
+    __array_priority__ = 1000
 
     # ------------------------------------------------------------ construction
 
@@ -357,7 +360,7 @@ class Tensor:
         return value
 
     def tolist(self):
-        array = self.numpy() if self._device.type == "cpu" else self.cpu().numpy()
+        array = self.detach().cpu()._data
         if self._dtype is dtypes.bfloat16:
             array = array.astype(numpy.float32)
         return array.tolist()

@@ -18,7 +18,12 @@ import types
 from ._missing import missing
 
 # Top-level names that map to ember packages (companion libraries join as they land).
-ALIASES = {"torch": "ember"}
+# safetensors is mapped whole: its real safe_open(framework="pt") would call torch itself.
+ALIASES = {"torch": "ember", "safetensors": "ember.utils.safetensors"}
+
+
+def _aliased(name):
+    return name.partition(".")[0] in ALIASES
 
 
 def _ember_name(fullname):
@@ -74,7 +79,7 @@ def install():
     if _finder not in sys.meta_path:
         sys.meta_path.insert(0, _finder)
     for name in list(sys.modules):
-        if name == "torch" or name.startswith("torch."):
+        if _aliased(name):
             del sys.modules[name]
 
 
@@ -82,7 +87,7 @@ def uninstall():
     if _finder in sys.meta_path:
         sys.meta_path.remove(_finder)
     for name in list(sys.modules):
-        if (name == "torch" or name.startswith("torch.")) and \
+        if _aliased(name) and \
                 getattr(sys.modules[name], "__name__", "").startswith(("ember", "torch")):
             module = sys.modules[name]
             if module.__name__.startswith("ember") or isinstance(module, _Placeholder):

@@ -263,6 +263,7 @@ class Primitive(Node):
 
     save_output = False
     grad_fn_name = None
+    moves_device = False  # True: forward sets ctx.out_device (device copies)
     _saved = ()
     _not_recording = False
 
@@ -333,6 +334,8 @@ class Primitive(Node):
                 if isinstance(a, Tensor):
                     device = a._device
                     break
+        if cls.moves_device:
+            device = ctx.out_device
         make = Tensor._make
         if not record:
             if type(out) is tuple:

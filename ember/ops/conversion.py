@@ -18,10 +18,12 @@ class ToCopy(Primitive):
     # NOTE: a primitive: a cast or device move must carry gradients back as the
     # input's dtype and device.
     grad_fn_name = "ToCopyBackward0"
+    moves_device = True
 
     @staticmethod
     def forward(ctx, x, dtype, device):
         ctx.src_dtype, ctx.src_device = x._dtype, x._device
+        ctx.out_device = device
         array = x._data
         if device is not x._device and device != x._device:
             array = _move(array, x._device, device)
@@ -152,9 +154,12 @@ class Copy(Primitive):
     """copy_'s functional form: src broadcast to self's shape and cast to its dtype."""
     grad_fn_name = "CopyBackward0"
 
+    moves_device = True
+
     @staticmethod
     def forward(ctx, dst, src):
         ctx.src_dtype, ctx.src_shape, ctx.src_device = src._dtype, src.shape, src._device
+        ctx.out_device = dst._device
         xp = xp_of(dst)
         data = _move(src._data, src._device, dst._device)
         return xp.broadcast_to(_astype(data, dst._dtype), dst.shape).copy()

@@ -55,6 +55,10 @@ def default_collate(batch):
     if isinstance(elem, Tensor):
         return stack(batch, 0)
     if isinstance(elem, np.ndarray) and elem.dtype.kind not in "SaUO":
+        if all(isinstance(b, np.ndarray) and b.dtype == elem.dtype and b.shape == elem.shape
+               for b in batch):
+            # NOTE: one NumPy stack, not a tensor per sample: this runs for every batch.
+            return as_tensor(np.stack(batch))
         return stack([as_tensor(b) for b in batch], 0)
     if isinstance(elem, np.ndarray) or (isinstance(elem, np.generic) and
                                         _NP_STRING.search(elem.dtype.str)):

@@ -118,8 +118,12 @@ def make_fetcher(is_iterable, dataset, auto_collation, collate_fn, drop_last):
 
 def worker_loop(is_iterable, dataset, index_queue, result_queue, done_event, auto_collation,
                 collate_fn, drop_last, base_seed, init_fn, worker_id, num_workers,
-                shm_prefix, parent_pid):
+                shm_prefix):
     global _worker_info
+    # NOTE: the process that started this one, which is the main process only under fork
+    # and spawn: under forkserver it is the server (which exits when the main one does).
+    parent_pid = os.getppid()
+    parent_gone = False
     try:
         seed = base_seed + worker_id
         random.seed(seed)
@@ -141,7 +145,8 @@ def worker_loop(is_iterable, dataset, index_queue, result_queue, done_event, aut
             try:
                 task = index_queue.get(timeout=STATUS_CHECK_INTERVAL)
             except queue.Empty:
-                if os.getppid() != parent_pid or done_event.is_set():
+                parent_gone = os.getppid() != parent_pid
+                if parent_gone or done_event.is_set():
                     break
                 continue
             if task is None:
@@ -172,6 +177,9 @@ def worker_loop(is_iterable, dataset, index_queue, result_queue, done_event, aut
             del data
     except KeyboardInterrupt:
         pass
-    if done_event.is_set():
+    if parent_gone:
+        # Nobody will read what this loader's workers sent: free its shared memory.
+        _shared.cleanup(shm_prefix)
+    if done_event.is_set() or parent_gone:
         result_queue.cancel_join_thread()
         result_queue.close()

@@ -183,7 +183,7 @@ class _MultiProcessIter:
                 args=(loader._is_iterable, loader.dataset, index_queue, self._result_queue,
                       self._done_event, loader._auto_collation, loader.collate_fn,
                       loader.drop_last, base_seed, loader.worker_init_fn, worker_id,
-                      self._num_workers, self._shm_prefix, os.getpid()),
+                      self._num_workers, self._shm_prefix),
                 daemon=True)
             worker.start()
             self._index_queues.append(index_queue)
