@@ -82,6 +82,8 @@ from . import backends  # noqa: E402
 from ._misc import (are_deterministic_algorithms_enabled, compile,  # noqa: E402,F401
                     get_float32_matmul_precision, set_float32_matmul_precision,
                     use_deterministic_algorithms)
+from ._misc import (channels_last, channels_last_3d, contiguous_format,  # noqa: E402,F401
+                    memory_format, preserve_format)
 from ._threads import (get_num_interop_threads, get_num_threads,  # noqa: E402,F401
                        set_num_interop_threads, set_num_threads)
 

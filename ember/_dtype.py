@@ -162,6 +162,9 @@ def scalar_dtype(value):
         return _default_dtype
     if isinstance(value, builtins.complex):
         return default_complex_dtype()
+    if isinstance(value, numpy.generic):
+        # torch takes a NumPy scalar as the Python scalar of its kind.
+        return scalar_dtype(value.item())
     raise TypeError(f"unsupported scalar type {type(value).__name__}")
 
 

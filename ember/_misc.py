@@ -69,3 +69,23 @@ def _optimized_module_class():
 
     _optimized_cls = OptimizedModule
     return OptimizedModule
+
+
+class memory_format:
+    """torch.memory_format. ember keeps every tensor in NumPy's row-major layout, so
+    ``memory_format=`` arguments are accepted and the layout stays contiguous."""
+
+    def __init__(self, name):
+        self._name = name
+
+    def __repr__(self):
+        return f"ember.{self._name}"
+
+    def __reduce__(self):
+        return self._name
+
+
+contiguous_format = memory_format("contiguous_format")
+channels_last = memory_format("channels_last")
+channels_last_3d = memory_format("channels_last_3d")
+preserve_format = memory_format("preserve_format")

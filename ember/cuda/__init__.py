@@ -27,6 +27,32 @@ def set_device(device):
         cupy.cuda.Device(index).use()
 
 
+def _require_cupy():
+    cupy = cupy_or_none()
+    if cupy is None:
+        raise AssertionError("Torch not compiled with CUDA enabled")
+    return cupy
+
+
+def get_device_capability(device=None):
+    cupy = _require_cupy()
+    cc = cupy.cuda.Device(_index(device)).compute_capability  # a string such as "90"
+    return int(cc[:-1]), int(cc[-1])
+
+
+def get_device_name(device=None):
+    cupy = _require_cupy()
+    name = cupy.cuda.runtime.getDeviceProperties(_index(device))["name"]
+    return name.decode() if isinstance(name, bytes) else name
+
+
+def is_bf16_supported(including_emulation=True):
+    """bfloat16 needs compute capability 8.0 (Ampere) or later; False without a GPU."""
+    if not is_available():
+        return False
+    return including_emulation or get_device_capability()[0] >= 8
+
+
 def synchronize(device=None):
     cupy = cupy_or_none()
     if cupy is not None:

@@ -5,6 +5,7 @@ composite and write it back into the input (as torch does, the input then carrie
 the graph of the result).
 """
 import math
+import warnings
 
 from .. import _dtype as dtypes
 from ..ops.creation import arange
@@ -226,19 +227,29 @@ def tanh(input):
     return input.tanh()
 
 
+def _softmax_dim(name, dim, ndim, stacklevel):
+    """torch's deprecated implicit dim (0 for 0-D, 1-D and 3-D input, else 1), warned."""
+    if dim is not None:
+        return dim
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the "
+                  "call to include dim=X as an argument.", stacklevel=stacklevel)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
 def softmax(input, dim=None, _stacklevel=3, dtype=None):
-    return input.softmax(dim, dtype)
+    return input.softmax(_softmax_dim("softmax", dim, input.ndim, _stacklevel), dtype)
 
 
 def softmin(input, dim=None, _stacklevel=3, dtype=None):
     if amp_state.active:
         return autocast_call("softmin", softmin,
                              input, dim=dim, _stacklevel=_stacklevel, dtype=dtype)
-    return (-input).softmax(dim, dtype)
+    return (-input).softmax(_softmax_dim("softmin", dim, input.ndim, _stacklevel), dtype)
 
 
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
-    return input.log_softmax(dim, dtype)
+    return input.log_softmax(_softmax_dim("log_softmax", dim, input.ndim, _stacklevel),
+                             dtype)
 
 
 # ---------------------------------------------------------------- dropout, one_hot

@@ -94,12 +94,31 @@ def binary_operands(a, b):
         out = result_type(a, b)
         return cast(a, out), cast(b, out), out
     if a_tensor:
-        out = result_type(a, b) if not _keeps_dtype(a._dtype, b) else a._dtype
+        if _keeps_dtype(a._dtype, b):
+            return a, b, a._dtype
+        b = python_scalar(b)
+        out = result_type(a, b)
         return cast(a, out), b, out
     if b_tensor:
-        out = result_type(a, b) if not _keeps_dtype(b._dtype, a) else b._dtype
+        if _keeps_dtype(b._dtype, a):
+            return a, b, b._dtype
+        a = python_scalar(a)
+        out = result_type(a, b)
         return a, cast(b, out), out
     raise TypeError("expected at least one tensor operand")
+
+
+def python_scalar(value):
+    """A NumPy scalar (np.float32(2), np.int64(1), a 0-d array) as the Python scalar torch
+    treats it as; anything else unchanged. NumPy would otherwise promote by the scalar's
+    own dtype (float16 tensor * np.float32 -> float32), where torch keeps float16."""
+    if type(value) in _PY_SCALARS or isinstance(value, Tensor) or \
+            getattr(value, "ndim", None) != 0 or not hasattr(value, "item"):
+        return value
+    return value.item()
+
+
+_PY_SCALARS = (int, float, bool, complex)
 
 
 def wrapped_int(value, dtype):

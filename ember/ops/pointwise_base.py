@@ -10,7 +10,7 @@ from .. import _dtype as dtypes
 from .._tensor import Tensor
 from ..autograd.graph import Primitive
 from ._util import (apply_inplace, binary_operands, cast, check_same_device, grad_for,
-                    result_type, type_name, write_out, xp_of)
+                    python_scalar, result_type, type_name, write_out, xp_of)
 from ..amp.autocast_mode import autocast_call, state as amp_state
 
 # ---------------------------------------------------------------- dtype rules
@@ -218,12 +218,14 @@ ge = _compare("greater_equal", True)
 
 
 def _equal_operator(self, other):
+    other = python_scalar(other)  # a NumPy scalar compares as its Python value
     if other is None or not (isinstance(other, (Tensor, int, float, complex, bool))):
         return False
     return eq(self, other)
 
 
 def _not_equal_operator(self, other):
+    other = python_scalar(other)  # a NumPy scalar compares as its Python value
     if other is None or not (isinstance(other, (Tensor, int, float, complex, bool))):
         return True
     return ne(self, other)
