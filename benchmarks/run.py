@@ -78,6 +78,8 @@ def summarize(wl, results):
         row[lib] = statistics.median(good) if good else None
     row["ratio"] = paired_ratio(wl, results, "ember", "torch") if "torch" in results else None
     bad = next((r for r in results["ember"] if "skipped" in r or "error" in r), None)
+    if wl.rss_target is not None:
+        row["memory"] = summarize_memory(wl, results)
     if bad is not None:
         row["result"] = f"skipped: {bad['skipped']}" if "skipped" in bad else \
             f"error: {bad['error']}"
@@ -89,6 +91,27 @@ def summarize(wl, results):
             row["result"] = f"n/a (no {wl.baseline} result)"
         else:
             row["result"] = f"{'pass' if wl.meets_target(vs[0]) else 'FAIL'} ({vs[0]:.2f})"
+    return row
+
+
+def summarize_memory(wl, results):
+    """Peak-RSS growth per library (median over rounds, MiB), whole-process peak, and
+    the ember/torch growth ratio (median of per-round ratios) against rss_target."""
+    row = {}
+    for lib in ("ember", "torch"):
+        good = [r for r in results.get(lib, []) if "rss_growth_mb" in r]
+        row[lib] = statistics.median(r["rss_growth_mb"] for r in good) if good else None
+        row[lib + "_peak"] = statistics.median(r["peak_rss_mb"] for r in good) if good else None
+    ratios = [a["rss_growth_mb"] / b["rss_growth_mb"]
+              for a, b in zip(results.get("ember", []), results.get("torch", []))
+              if "rss_growth_mb" in a and "rss_growth_mb" in b and b["rss_growth_mb"] > 0]
+    row["ratio"] = statistics.median(ratios) if ratios else None
+    row["target"] = f"ember/torch <= {wl.rss_target:g}"
+    if row["ratio"] is None:
+        row["result"] = "n/a"
+    else:
+        row["result"] = f"{'pass' if row['ratio'] <= wl.rss_target else 'FAIL'} " \
+                        f"({row['ratio']:.2f})"
     return row
 
 
@@ -120,19 +143,31 @@ def table_rows(rows):
     return out
 
 
-def text_table(rows):
-    cells = [COLUMNS] + table_rows(rows)
-    widths = [max(len(r[i]) for r in cells) for i in range(len(COLUMNS))]
+def text_table(rows, columns=COLUMNS, cells=None):
+    cells = [columns] + (table_rows(rows) if cells is None else cells)
+    widths = [max(len(r[i]) for r in cells) for i in range(len(columns))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in cells]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
 
 
-def markdown_table(rows):
-    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
-    lines += ["| " + " | ".join(c.replace("|", "\\|") for c in r) + " |"
-              for r in table_rows(rows)]
+def markdown_table(rows, columns=COLUMNS, cells=None):
+    cells = table_rows(rows) if cells is None else cells
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(c.replace("|", "\\|") for c in r) + " |" for r in cells]
     return "\n".join(lines)
+
+
+MEMORY_COLUMNS = ["workload", "ember MiB", "torch MiB", "ember/torch", "target", "result",
+                  "ember peak MiB", "torch peak MiB"]
+
+
+def memory_rows(rows):
+    """Cells of the peak-RSS table, for the workloads that measure memory."""
+    return [[row["workload"], _number(m["ember"]), _number(m["torch"]),
+             "-" if m["ratio"] is None else f"{m['ratio']:.2f}", m["target"], m["result"],
+             _number(m["ember_peak"]), _number(m["torch_peak"])]
+            for row in rows if (m := row.get("memory")) is not None]
 
 
 def checkout_text():
@@ -181,12 +216,26 @@ def markdown_report(rows, info, args):
         "",
         markdown_table(rows),
         "",
+        *memory_report(rows),
         "Workloads:",
         "",
         *(f"- `{row['workload']}`: {_one_line(workloads.WORKLOADS[row['workload']].description)}"
           for row in rows),
         "",
     ])
+
+
+MEMORY_TEXT = ("Peak RSS: growth of the worker's peak resident set size "
+               "(getrusage maxrss) from after the import and one tiny warm-up training "
+               "step to the end of the timed steps, median over rounds; ember/torch: "
+               "median of the per-round ratios. Peak columns: the whole process's peak.")
+
+
+def memory_report(rows):
+    cells = memory_rows(rows)
+    if not cells:
+        return []
+    return [MEMORY_TEXT, "", markdown_table(rows, MEMORY_COLUMNS, cells), ""]
 
 
 # ---------------------------------------------------------------- main
@@ -229,6 +278,9 @@ def main():
                                                    env)))
     print()
     print(text_table(rows))
+    if memory_rows(rows):
+        print("\npeak RSS growth (MiB):")
+        print(text_table(rows, MEMORY_COLUMNS, memory_rows(rows)))
     if args.markdown:
         with open(args.markdown, "w") as f:
             f.write(markdown_report(rows, info, args))

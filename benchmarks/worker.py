@@ -13,6 +13,7 @@ import ctypes
 import json
 import os
 import platform
+import resource
 import statistics
 import sys
 import time
@@ -97,6 +98,25 @@ def measure(step, clock=time.perf_counter):
             "samples": len(samples), "calls_per_sample": n}
 
 
+def peak_rss_mb():
+    """This process's peak resident set size so far, in MiB (ru_maxrss is KiB on Linux)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def warm_up_library(torch):
+    """One tiny training step, so that what a library loads on its first backward and
+    optimizer step is in the memory baseline rather than charged to the workload.
+
+    NOTE: torch's first backward + SGD step alone raises the peak RSS by about 75 MiB
+    (its autograd engine and kernels); without this every small workload would look
+    several times cheaper on ember.
+    """
+    layer = torch.nn.Linear(4, 4)
+    optimizer = torch.optim.SGD(layer.parameters(), lr=0.1)
+    layer(torch.ones(2, 4)).sum().backward()
+    optimizer.step()
+
+
 def run_workload(library, name, threads, clock=time.perf_counter):
     wl = workloads.WORKLOADS[name]
     lib = import_library(library, threads)
@@ -109,7 +129,12 @@ def run_workload(library, name, threads, clock=time.perf_counter):
             result["skipped"] = f"{library} has no {missing} yet"
             return result
         build = wl.build
+        if wl.rss_target is not None:
+            warm_up_library(lib)
         grad_context = lib.no_grad() if wl.no_grad else contextlib.nullcontext()
+    # NOTE: the workload's memory is the growth of the peak RSS from here: the import
+    # alone holds about 220 MiB for torch and 65 MiB for ember, which would hide it.
+    rss_before = peak_rss_mb()
     try:
         with grad_context:
             result.update(measure(build(lib), clock))
@@ -118,6 +143,10 @@ def run_workload(library, name, threads, clock=time.perf_counter):
         return result
     if wl.flops:
         result["gflops"] = wl.flops / result["seconds"] / 1e9
+    if wl.rss_target is not None:
+        peak = peak_rss_mb()
+        result["peak_rss_mb"] = peak
+        result["rss_growth_mb"] = peak - rss_before
     return result
 
 

@@ -39,7 +39,9 @@ class Linear(Primitive):
         x, weight = ctx.saved_tensors
         needs = ctx.needs_input_grad
         flat = grad.reshape(ctx.rows, weight.shape[0])
-        gx = grad.matmul(weight) if needs[0] else None
+        # NOTE: one 2-D GEMM on the flattened rows: NumPy runs an N-d @ 2-D product as
+        # one GEMM per leading index (about 20% slower on a transformer's (B, T, C)).
+        gx = flat.matmul(weight).reshape(x.shape) if needs[0] else None
         gw = flat.t().matmul(x.reshape(ctx.rows, weight.shape[1])) if needs[1] else None
         gb = flat.sum(0) if needs[2] else None
         return gx, gw, gb
@@ -102,6 +104,69 @@ class BinaryCrossEntropy(Primitive):
 _SQRT1_2 = 1 / math.sqrt(2)
 _INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
 
+# erf(z) ~= z * P(z^2) / Q(z^2) for |z| <= 4 (beyond 3.92, float32's erf is +-1).
+# Coefficients (lowest degree first) of a rational least-squares fit with Lawson
+# reweighting, made for ember: relative error 6e-9 in exact arithmetic; evaluated in
+# float32, at most 3.8e-7 absolute (6 ulp), which leaves GELU's float32 error as small
+# as torch's own (about 1.2e-6 absolute on [-6, 6]).
+_ERF_P = (1.1283791692255063, 0.18532890676467162, 0.054163885821409394,
+          0.003832208892293685, 0.00037228164334444274, 4.4891553554540775e-06,
+          -1.2210922772926125e-08)
+_ERF_Q = (1.0, 0.4975768617508221, 0.1138600581242122, 0.015402412086725074,
+          0.00129408333685942, 6.124438172404496e-05)
+# From here on float32's erf is exactly +-1 (1 - erf(z) is under half an ulp of 1).
+_ERF_ONE = 3.9192059
+# On the CPU, erf runs on blocks of this many elements: a block stays in the L2 cache
+# through its ~25 passes (about 3x faster than whole-array passes on 1M elements).
+_CDF_BLOCK = 1 << 16
+
+
+def _horner(xp, s, coefficients, out):
+    """sum_k c_k s^k for an array s, computed in out."""
+    xp.multiply(s, coefficients[-1], out=out)
+    out += coefficients[-2]
+    for c in coefficients[-3::-1]:
+        out *= s
+        out += c
+    return out
+
+
+def _erf_float32(xp, z):
+    """erf of a float32 array in about 25 array passes over four buffers.
+
+    NOTE: SciPy's float32 erf takes about 12 ns per element (12 ms on a small
+    transformer MLP's 1M activations, some 70x NumPy's tanh); GELU runs on every
+    transformer step. The passes run in place on few buffers.
+    """
+    z = xp.clip(z, -_ERF_ONE, _ERF_ONE)
+    s = z * z
+    num = _horner(xp, s, _ERF_P, xp.empty_like(z))
+    num *= z
+    num /= _horner(xp, s, _ERF_Q, xp.empty_like(z))
+    # Exactly +-1 where z was clipped, so that 1 + erf(z) is 0 there (GELU of -10 is
+    # -0.0, of -inf nan): z / _ERF_ONE is exactly +-1 there (and xp.sign is slow).
+    saturated = xp.abs(z, out=s) >= _ERF_ONE
+    z /= _ERF_ONE
+    xp.copyto(num, z, where=saturated)
+    return num
+
+
+def _std_normal_cdf(xp, data, on_cpu):
+    """Phi(x) = (1 + erf(x / sqrt 2)) / 2 in data's dtype (float32 or wider)."""
+    if data.dtype != xp.float32 or not on_cpu:
+        # float64 keeps SciPy's accuracy; on a GPU, CuPy's erf is one fused kernel
+        cdf = special_fn("erf", xp)(data * _SQRT1_2)
+    else:
+        flat = data.reshape(-1)
+        cdf = xp.empty_like(flat)
+        for start in range(0, flat.size, _CDF_BLOCK):
+            stop = start + _CDF_BLOCK
+            cdf[start:stop] = _erf_float32(xp, flat[start:stop] * _SQRT1_2)
+        cdf = cdf.reshape(data.shape)
+    cdf += 1
+    cdf *= 0.5
+    return cdf
+
 
 class Gelu(Primitive):
     # NOTE: a primitive: it runs on every transformer MLP step, where the composite
@@ -113,9 +178,7 @@ class Gelu(Primitive):
         ctx.save_for_backward(x)
         data = x._data
         work = data if data.dtype.itemsize >= 4 else data.astype("float32")
-        cdf = special_fn("erf", xp_of(x))(work * _SQRT1_2)
-        cdf += 1
-        cdf *= 0.5
+        cdf = _std_normal_cdf(xp_of(x), work, x._device.type == "cpu")
         ctx.cdf = cdf
         return (work * cdf).astype(data.dtype, copy=False)
 

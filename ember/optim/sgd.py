@@ -68,7 +68,9 @@ class SGD(Optimizer):
                                                               p.device)
             else:
                 buf._data *= momentum
-                buf._data += (1 - group["dampening"]) * g
+                dampening = group["dampening"]
+                # (1 - 0) * g would be a needless full-size temporary
+                buf._data += g if dampening == 0 else (1 - dampening) * g
                 bump(buf)
             g = g + momentum * buf._data if group["nesterov"] else buf._data
         p._data -= lr * g
