@@ -5,7 +5,6 @@ The full runs that reach the documented numbers take minutes; they are skipped u
 EMBER_FULL_EXAMPLES=1 (``EMBER_FULL_EXAMPLES=1 pytest tests/test_examples.py -k full``).
 """
 import importlib
-import json
 import os
 import subprocess
 import sys
@@ -83,7 +82,7 @@ def test_help_lists_the_training_flags(capsys):
         digits.main(["--help"])
     assert exit_info.value.code == 0
     usage = capsys.readouterr().out
-    for flag in ("--epochs", "--batch-size", "--lr", "--device", "--seed", "--out", "--torch"):
+    for flag in ("--epochs", "--batch-size", "--lr", "--device", "--seed", "--out"):
         assert flag in usage
 
 
@@ -214,33 +213,6 @@ def test_ddpm_forward_process_reaches_noise():
     assert ddpm_toy.distance_to_curve("moons", on_curve).max() < 1e-2
 
 
-TORCH_SCRIPT = """
-import importlib, json, sys
-args = json.loads(sys.argv[1])
-out = {}
-for name, argv in args.items():
-    module = importlib.import_module("ember.examples." + name)
-    out[name] = module.torch.__name__
-    module.main(argv)
-print(json.dumps(out))
-"""
-
-
-def test_the_same_programs_run_on_pytorch(tmp_path):
-    pytest.importorskip("torch")
-    argv = {name: [*args, "--device", "cpu", "--out", str(tmp_path / name)]
-            for name, (args, _) in QUICK.items()}
-    env = dict(os.environ, EMBER_EXAMPLES_TORCH="1", PYTHONPATH=str(ROOT))
-    done = subprocess.run([sys.executable, "-c", TORCH_SCRIPT, json.dumps(argv)], env=env,
-                          cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-3000:]
-    frameworks = json.loads(done.stdout.strip().splitlines()[-1])
-    assert set(frameworks.values()) == {"torch"}
-    for name, (_, files) in QUICK.items():
-        for filename in files:
-            assert (tmp_path / name / filename).exists(), (name, filename)
-
-
 def test_listing_names_every_example():
     done = subprocess.run([sys.executable, "-m", "ember.examples"], cwd=ROOT,
                           capture_output=True, text=True, timeout=60)
@@ -284,8 +256,3 @@ def test_gymnasium_environments_step_as_a_batch():
     np.testing.assert_array_equal(trace["alive"].sum(axis=0), returns)
 
 
-def test_torch_flag_after_import_is_refused(capsys):
-    from ember.examples import digits
-    with pytest.raises(SystemExit):
-        digits.main(["--torch", "--epochs", "0"])
-    assert "EMBER_EXAMPLES_TORCH" in capsys.readouterr().err

@@ -1,45 +1,18 @@
-"""What the examples share: the choice of framework, command-line flags, the digits data
-and figure helpers.
+"""What the examples share: command-line flags, the digits data and figure helpers.
 
-This module never imports a framework itself: each example does
-``import ember as torch`` (or ``import torch`` when :func:`use_pytorch` says so), so the
-same program text runs on both.
+Each example does ``import ember as torch`` and then uses only torch's API.
 """
 import argparse
-import os
-import sys
 from pathlib import Path
 
 import numpy as np
-
-# NOTE: read here rather than in ember/_config.py: it chooses between ember and PyTorch,
-# so it belongs to the examples, not to the library.
-TORCH_ENV = "EMBER_EXAMPLES_TORCH"
-
-
-def use_pytorch():
-    """True when the example should run on real PyTorch: ``--torch`` on the command line
-    or ``EMBER_EXAMPLES_TORCH=1``. Decided at import, before the model classes are built."""
-    if "--torch" in sys.argv[1:]:
-        return True
-    return os.environ.get(TORCH_ENV, "").strip().lower() in ("1", "true", "yes", "on")
-
-
-class _Parser(argparse.ArgumentParser):
-    def parse_args(self, args=None, namespace=None):
-        parsed = super().parse_args(args, namespace)
-        if parsed.torch and not use_pytorch():
-            # The module already imported ember: --torch in main(argv) came too late.
-            self.error(f"--torch chooses the framework when the example is imported: give it "
-                       f"on the command line or set {TORCH_ENV}=1")
-        return parsed
 
 
 def parser(doc, name, *, epochs=None, batch_size=None, lr=None, steps=None):
     """An argument parser with the flags every example takes; pass the per-example defaults
     of the training flags it has (None leaves the flag out)."""
     summary, _, details = doc.strip().partition("\n\n")
-    p = _Parser(
+    p = argparse.ArgumentParser(
         prog=f"python -m ember.examples.{name}", description=" ".join(summary.split()),
         epilog=details.strip() or None, formatter_class=argparse.RawDescriptionHelpFormatter)
     if epochs is not None:
@@ -58,8 +31,6 @@ def parser(doc, name, *, epochs=None, batch_size=None, lr=None, steps=None):
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--out", default=f"./ember-output/{name}",
                    help="folder for checkpoints and figures (default %(default)s)")
-    p.add_argument("--torch", action="store_true",
-                   help=f"run on real PyTorch instead of ember (same as {TORCH_ENV}=1)")
     return p
 
 

@@ -26,12 +26,8 @@ import numpy as np
 
 from ember.examples import _common
 
-if _common.use_pytorch():
-    import torch
-    from torch.distributions import Categorical
-else:
-    import ember as torch
-    from ember.distributions import Categorical
+import ember as torch
+from ember.distributions import Categorical
 
 nn = torch.nn
 F = torch.nn.functional

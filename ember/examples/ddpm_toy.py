@@ -19,10 +19,7 @@ from tqdm import tqdm
 
 from ember.examples import _common
 
-if _common.use_pytorch():
-    import torch
-else:
-    import ember as torch
+import ember as torch
 
 nn = torch.nn
 F = torch.nn.functional

@@ -6,8 +6,7 @@ Offline: the 1,797 digits ship with scikit-learn. Shows a progress bar per epoch
 the live loss and accuracy, prints the test accuracy, and writes to --out a checkpoint
 in PyTorch's format (checkpoint.pt: model and optimizer state_dicts, loadable with
 torch.load(..., weights_only=True)), the training/validation curves (curves.png) and
-the misclassified test digits (mistakes.png). Add --torch to run the same program on
-PyTorch.
+the misclassified test digits (mistakes.png).
 """
 import time
 
@@ -15,12 +14,8 @@ from tqdm import tqdm
 
 from ember.examples import _common
 
-if _common.use_pytorch():
-    import torch
-    from torch.utils.data import DataLoader, TensorDataset
-else:
-    import ember as torch
-    from ember.utils.data import DataLoader, TensorDataset
+import ember as torch
+from ember.utils.data import DataLoader, TensorDataset
 
 nn = torch.nn
 F = torch.nn.functional

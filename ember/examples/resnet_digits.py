@@ -16,12 +16,8 @@ from tqdm import tqdm
 
 from ember.examples import _common
 
-if _common.use_pytorch():
-    import torch
-    from torch.utils.data import DataLoader, TensorDataset
-else:
-    import ember as torch
-    from ember.utils.data import DataLoader, TensorDataset
+import ember as torch
+from ember.utils.data import DataLoader, TensorDataset
 
 nn = torch.nn
 F = torch.nn.functional
