@@ -53,11 +53,12 @@ class Tensor:
     # ------------------------------------------------------------ construction
 
     @staticmethod
-    def _make(data, device, requires_grad=False):
-        """Wrap a backend array (the hot path: no checks, no copies)."""
+    def _make(data, device, requires_grad=False, cls=None):
+        """Wrap a backend array (the hot path: no checks, no copies). cls makes an
+        instance of a Tensor subclass (Parameter) with the same fields."""
         if isinstance(data, _generic):
             data = numpy.asarray(data)
-        t = _new(Tensor)
+        t = _new(cls or Tensor)
         t._data = data
         t._dtype = _BY_NUMPY[data.dtype]
         t._device = device

@@ -5,19 +5,8 @@ from ..ops.creation import empty
 
 def _alias(cls, data, requires_grad):
     """A new ``cls`` object sharing data's memory and version counter, as a graph leaf."""
-    out = object.__new__(cls)
-    out._data = data._data
-    out._dtype = data._dtype
-    out._device = data._device
-    out._requires_grad = False
-    out.grad = None
-    out.grad_fn = None
+    out = Tensor._make(data._data, data._device, cls=cls)
     out._vc = data._vc
-    out._output_nr = 0
-    out._base = None
-    out._accumulator = None
-    out._leaf_hooks = None
-    out._post_acc_hooks = None
     if requires_grad:
         out.requires_grad_(True)
     return out
