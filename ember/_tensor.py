@@ -336,6 +336,17 @@ class Tensor:
         return graph._RemovableHandle(hooks, hook)
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        fn = self.grad_fn
+        if gradient is None and inputs is None and not create_graph and fn is not None \
+                and self._data.size == 1 and self._dtype.is_floating_point:
+            # The common loss.backward(): seed 1 and run the array-mode engine directly
+            # (autograd.backward's checks could not fail here).
+            seed = self._data.__array_namespace__().empty_like(self._data) \
+                if type(self._data) is not numpy.ndarray else numpy.empty_like(self._data)
+            seed[...] = 1
+            _autograd.engine.execute_arrays([(fn, self._output_nr)], [seed],
+                                            bool(retain_graph))
+            return
         _autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     # ------------------------------------------------------------ Python protocol

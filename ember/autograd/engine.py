@@ -110,6 +110,18 @@ def execute(roots, root_grads, retain_graph, create_graph, capture=None,
     accumulate: whether AccumulateGrad nodes write .grad.
     only: if given, the AccumulateGrad nodes allowed to accumulate (backward(inputs=)).
     """
+    if not create_graph and capture is None and only is None and accumulate and \
+            not anomaly.enabled:
+        execute_arrays(roots, [g._data if g is not None else None for g in root_grads],
+                       retain_graph)
+        return []
+    return _execute_tensors(roots, root_grads, retain_graph, create_graph, capture,
+                            accumulate, only)
+
+
+def _execute_tensors(roots, root_grads, retain_graph, create_graph, capture=None,
+                     accumulate=True, only=None):
+    """The general loop: gradients flow as tensors (a graph is built under create_graph)."""
     root_nodes = [roots[0][0]] if len(roots) == 1 else list(dict.fromkeys(n for n, _ in roots))
     deps = _dependencies(root_nodes)
 
@@ -174,6 +186,95 @@ def execute(roots, root_grads, retain_graph, create_graph, capture=None,
         grad_state.enabled = prev_enabled
         _passes.pop()
     return [captured.get(key) for key in capture or ()]
+
+
+def execute_arrays(roots, root_grads, retain_graph):
+    """execute() when no graph is built (create_graph=False), all leaves accumulate and
+    nothing is captured: the common backward(). Gradients flow as backend arrays (the
+    seeds root_grads too), so primitives with an array_backward twin run without
+    wrapping tensors; nodes with hooks or retain_grad see tensors, as in the general
+    loop, and anomaly mode runs the general loop."""
+    if anomaly.enabled:
+        from .graph import _wrap
+        _execute_tensors(roots, [_wrap(g) for g in root_grads], retain_graph, False)
+        return
+    root_nodes = [roots[0][0]] if len(roots) == 1 else list(dict.fromkeys(n for n, _ in roots))
+    deps = _dependencies(root_nodes)
+    buffers = {}
+    for (node, nr), grad in zip(roots, root_grads):
+        buf = buffers.setdefault(node, [None] * node._num_outputs)
+        buf[nr] = grad if buf[nr] is None else buf[nr] + grad
+
+    ready = [(-node._seq, id(node), node) for node in root_nodes if deps.get(node, 0) == 0]
+    heapq.heapify(ready)
+    pop, push = heapq.heappop, heapq.heappush
+    prev_enabled = grad_state.enabled
+    grad_state.enabled = False
+    _passes.append(_Pass(deps, root_nodes))
+    try:
+        while ready:
+            node = pop(ready)[2]
+            grads = buffers.pop(node, None)
+            if grads is None:
+                grads = [None] * node._num_outputs
+            if node._tensor_prehooks or node._prehooks or node._retains or node._hooks:
+                grad_inputs = _run_with_tensors(node, grads, retain_graph)
+            elif node._is_accumulator:
+                grad = grads[0]
+                if grad is not None:
+                    # Drop the loop's other references, so that .grad may keep the
+                    # array when nothing else holds it (see _accumulate_array).
+                    grads[0] = grads = grad_inputs = g = None
+                    node._accumulate_array(grad)
+                continue
+            else:
+                for g in grads:
+                    if g is not None:
+                        grad_inputs = node._run_backward_arrays(grads)
+                        if not retain_graph:
+                            node._release()
+                        break
+                else:
+                    grad_inputs = ()
+            nexts = node.next_functions
+            if grad_inputs:
+                for (nxt, nr), g in zip(nexts, grad_inputs):
+                    if nxt is None:
+                        continue
+                    if g is not None:
+                        buf = buffers.get(nxt)
+                        if buf is None:
+                            buf = buffers[nxt] = [None] * nxt._num_outputs
+                        buf[nr] = g if buf[nr] is None else buf[nr] + g
+                    left = deps[nxt] - 1
+                    deps[nxt] = left
+                    if left == 0:
+                        push(ready, (-nxt._seq, id(nxt), nxt))
+            else:
+                for nxt, _ in nexts:
+                    if nxt is None:
+                        continue
+                    left = deps[nxt] - 1
+                    deps[nxt] = left
+                    if left == 0:
+                        push(ready, (-nxt._seq, id(nxt), nxt))
+    finally:
+        grad_state.enabled = prev_enabled
+        _passes.pop()
+
+
+def _run_with_tensors(node, grads, retain_graph):
+    """One node of the array loop that has hooks (or retain_grad): run as the general
+    loop does, on tensors."""
+    from .graph import _unwrap, _wrap
+    grads = _before_node(node, [_wrap(g) for g in grads], {}, None)
+    if node._is_accumulator:
+        if grads[0] is not None:
+            node._run_backward(grads)
+            if node._hooks:
+                _call_posthooks(node, (), grads)
+        return ()
+    return _unwrap(_run_node(node, grads, retain_graph))
 
 
 def _before_node(node, grads, capture_slots, captured):

@@ -12,13 +12,17 @@ weakly owns its ``AccumulateGrad``; a node keeps its own outputs as bare arrays.
 """
 import itertools
 import re
+import sys
 import weakref
 from typing import NamedTuple
 
+from .._device import CPU
+from ..backend import cpu_backend, device_of_array
 from .anomaly_mode import record_forward_trace, state as anomaly
 from .grad_mode import state as grad_state
 
 _sequence = itertools.count()
+_ndarray = cpu_backend.xp.ndarray
 _FLOATING = 2  # dtype categories >= this (floating, complex) can carry gradients
 
 # Set by the layers above at import (the graph layer sits below them): the Tensor
@@ -91,6 +95,12 @@ class Node:
     def _run_backward(self, grad_outputs):
         raise NotImplementedError
 
+    def _run_backward_arrays(self, grad_outputs):
+        """_run_backward over backend arrays (the engine's mode when no graph is built).
+        By default the gradients are wrapped as tensors for _run_backward and unwrapped
+        after; Primitive runs its array_backward twin directly instead."""
+        return _unwrap(self._run_backward([_wrap(g) for g in grad_outputs]))
+
 
 class RemovableHandle:
     """What register_hook returns: ``.remove()`` unregisters (also as a context manager)."""
@@ -154,6 +164,36 @@ class AccumulateGrad(Node):
             for hook in tuple(post_hooks):
                 hook(var)
         return ()
+
+    def _accumulate_array(self, grad):
+        """_run_backward for the engine's array mode (no graph built), given a gradient
+        array that the engine no longer references itself."""
+        var = self.variable
+        if var.grad is None:
+            # References: the engine loop's local, this frame's, getrefcount's argument.
+            if sys.getrefcount(grad) > 3 or getattr(grad, "base", None) is not None or \
+                    not grad.flags.c_contiguous:
+                grad = grad.copy()
+            var.grad = _wrap(grad)
+        else:
+            var.grad._data += grad
+            var.grad._vc[0] += 1
+        post_hooks = var._post_acc_hooks
+        if post_hooks:
+            for hook in tuple(post_hooks):
+                hook(var)
+
+
+def _wrap(array):
+    if array is None:
+        return None
+    if type(array) is _ndarray:
+        return Tensor._make(array, CPU)
+    return Tensor._make(array, device_of_array(array))
+
+
+def _unwrap(tensors):
+    return tuple(t._data if t is not None else None for t in tensors)
 
 
 def accumulator_of(tensor):
@@ -264,7 +304,14 @@ class Primitive(Node):
     save_output = False
     grad_fn_name = None
     moves_device = False  # True: forward sets ctx.out_device (device copies)
+    # Optional twin of backward over raw backend arrays: array_backward(ctx, grad_array)
+    # returns arrays (or None) in backward's convention. It runs whenever no graph is
+    # being built (create_graph=False, the training hot path) and may return
+    # NotImplemented to defer to backward; backward stays the reference, and under
+    # create_graph=True the only path, so double backward is unchanged.
+    array_backward = None
     _saved = ()
+    _packed = False
     _not_recording = False
 
     @staticmethod
@@ -278,13 +325,30 @@ class Primitive(Node):
     def save_for_backward(self, *tensors):
         if self._not_recording:
             return
-        self._saved = tuple(_save(t) for t in tensors)
+        if _saved_hooks:
+            self._saved = tuple(_save(t) for t in tensors)
+            self._packed = True
+            return
+        # Hot path: the tensors themselves, and their versions to check in backward.
+        self._saved = tensors
+        self._versions = [t._vc[0] if t is not None else 0 for t in tensors]
 
     @property
     def saved_tensors(self):
         if self._freed:
             raise RuntimeError(FREED_MESSAGE)
-        return tuple(_unpack(self, s) for s in self._saved)
+        if self._packed:
+            return tuple(_unpack(self, s) for s in self._saved)
+        saved = self._saved
+        for t, version in zip(saved, self._versions):
+            if t is not None and t._vc[0] != version:
+                raise RuntimeError(modified_message(t, t.grad_fn, t._vc[0], version))
+        return saved
+
+    @property
+    def saved_arrays(self):
+        """The saved tensors' backend arrays (None stays None), for array_backward."""
+        return tuple(t._data if t is not None else None for t in self.saved_tensors)
 
     def output(self):
         """The forward output, attached to this node (as torch's saved outputs are)."""
@@ -382,13 +446,27 @@ class Primitive(Node):
             ctx._out_version = (result._vc, result._vc[0])
         return result
 
+    def _run_backward_arrays(self, grad_outputs):
+        cls = type(self)
+        if cls.array_backward is not None and self._output_meta is None:
+            grads = cls.array_backward(self, grad_outputs[0])
+            if grads is not NotImplemented:
+                if type(grads) is not tuple:
+                    return (grads,)  # the gradient of the one tensor argument
+                positions = self._positions
+                if len(positions) == len(grads):
+                    return grads
+                return tuple(grads[i] for i in positions)
+        return _unwrap(self._run_backward([_wrap(g) for g in grad_outputs]))
+
     def _run_backward(self, grad_outputs):
+        cls = type(self)
         if self._output_meta is not None:
             from ..ops.creation import zeros
             grad_outputs = tuple(
                 g if g is not None else zeros(shape, dtype=dtype, device=dev)
                 for g, (shape, dtype, dev) in zip(grad_outputs, self._output_meta))
-        grads = type(self).backward(self, *grad_outputs)
+        grads = cls.backward(self, *grad_outputs)
         if type(grads) is not tuple:
             grads = (grads,)
         positions = self._positions

@@ -121,6 +121,14 @@ def backend_for(device):
     return cpu_backend if device.type == "cpu" else cuda_backend()
 
 
+def device_of_array(array):
+    """The ember device an array lives on (NumPy arrays and scalars: the CPU)."""
+    from .._device import CPU, device
+    if isinstance(array, (numpy.ndarray, numpy.generic)) or _cuda_backend is None:
+        return CPU
+    return device("cuda", array.device.id)
+
+
 def array_module_of(array):
     """The backend that owns an array (numpy for anything that is not CuPy)."""
     if isinstance(array, numpy.ndarray) or _cuda_backend is None:

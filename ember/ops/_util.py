@@ -8,7 +8,7 @@ from .. import _dtype as dtypes
 from .._device import CPU
 from .._tensor import Tensor, _wrap_dim
 from ..autograd.grad_mode import state as grad_state
-from ..backend import backend_for, cpu_backend
+from ..backend import array_module_of, backend_for, cpu_backend
 
 wrap_dim = _wrap_dim
 
@@ -159,6 +159,60 @@ def sum_to(grad, shape):
     if lead:
         grad = grad.reshape(shape)
     return grad
+
+
+_HALF = (dtypes.float16.numpy, dtypes.bfloat16.numpy)
+
+
+def acc_dtype(array):
+    """The dtype to accumulate an array in: float32 for float16 and bfloat16 (as torch
+    does), else its own (NumPy would widen small integers to int64)."""
+    return dtypes.float32.numpy if array.dtype in _HALF else array.dtype
+
+
+def sum_array(array, axes, keepdims):
+    """array summed over axes in its own dtype (half precision accumulates in float32;
+    NumPy alone would widen small integers to int64)."""
+    dtype = array.dtype
+    if dtype.kind in "fc" and dtype.itemsize >= 4:
+        return array.sum(axis=axes, keepdims=keepdims)
+    return array.sum(axis=axes, keepdims=keepdims, dtype=acc_dtype(array)).astype(
+        dtype, copy=False)
+
+
+# Array twins of the gradient helpers, for Primitive.array_backward.
+
+def sum_to_array(grad, shape):
+    """sum_to on a backend array: a broadcast gradient summed back to ``shape``."""
+    if grad.shape == shape:
+        return grad
+    lead = grad.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(lead + i for i, size in enumerate(shape)
+                                      if size == 1 and grad.shape[lead + i] != 1)
+    if axes:
+        grad = sum_array(grad, axes, True)
+    return grad.reshape(shape) if lead else grad
+
+
+def grad_array_for(grad, like):
+    """grad_for on arrays: reduced to like's shape, cast to like's dtype."""
+    grad = sum_to_array(grad, like.shape)
+    return grad if grad.dtype == like.dtype else grad.astype(like.dtype)
+
+
+def expand_array(grad, shape):
+    """A gradient broadcast to shape. Small results are materialised: NumPy's
+    broadcast_to costs more (about 2 us) than filling a few elements."""
+    if grad.shape == shape:
+        return grad
+    size = 1
+    for s in shape:
+        size *= s
+    if size > 4096:
+        return array_module_of(grad).xp.broadcast_to(grad, shape)
+    out = array_module_of(grad).xp.empty(shape, dtype=grad.dtype)
+    out[...] = grad
+    return out
 
 
 def grad_for(grad, like):

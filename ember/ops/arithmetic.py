@@ -6,8 +6,8 @@ Binary primitives take (Tensor, Tensor-or-scalar) already promoted to one dtype 
 from .. import _dtype as dtypes
 from .._tensor import Tensor
 from ..autograd.graph import Primitive
-from ._util import (apply_inplace, binary_operands, grad_for, sum_to, write_out,
-                    wrapped_int, xp_of)
+from ._util import (apply_inplace, binary_operands, grad_array_for, grad_for, sum_to,
+                    sum_to_array, write_out, wrapped_int, xp_of)
 from ..amp.autocast_mode import autocast_call, state as amp_state
 
 
@@ -42,6 +42,14 @@ class Add(_Binary):
             gb = _reduce(grad if ctx.alpha == 1 else grad * ctx.alpha, ctx.b_shape)
         return ga, gb
 
+    @staticmethod
+    def array_backward(ctx, grad):
+        if ctx.alpha != 1:
+            return NotImplemented
+        need_a, need_b = ctx.needs_input_grad[:2]
+        return (sum_to_array(grad, ctx.a_shape) if need_a else None,
+                sum_to_array(grad, ctx.b_shape) if need_b else None)
+
 
 class Sub(_Binary):
     @staticmethod
@@ -60,6 +68,14 @@ class Sub(_Binary):
             gb = _reduce(-grad if ctx.alpha == 1 else grad * (-ctx.alpha), ctx.b_shape)
         return ga, gb
 
+    @staticmethod
+    def array_backward(ctx, grad):
+        if ctx.alpha != 1:
+            return NotImplemented
+        need_a, need_b = ctx.needs_input_grad[:2]
+        return (sum_to_array(grad, ctx.a_shape) if need_a else None,
+                sum_to_array(-grad, ctx.b_shape) if need_b else None)
+
 
 class RSub(_Binary):
     """scalar - tensor."""
@@ -73,6 +89,10 @@ class RSub(_Binary):
     @staticmethod
     def backward(ctx, grad):
         return -grad if ctx.alpha == 1 else grad * (-ctx.alpha)
+
+    @staticmethod
+    def array_backward(ctx, grad):
+        return -grad if ctx.alpha == 1 else NotImplemented
 
 
 class Mul(_Binary):
@@ -96,6 +116,21 @@ class Mul(_Binary):
             if ctx.needs_input_grad[1] else None
         return ga, gb
 
+    @staticmethod
+    def array_backward(ctx, grad):
+        if grad.dtype.kind == "c":
+            return NotImplemented
+        if ctx.scalar is not None:
+            if isinstance(ctx.scalar, complex):
+                return NotImplemented
+            return _in_dtype(grad * ctx.scalar, grad), None
+        a, b = ctx.saved_arrays
+        if a.dtype.kind == "c" or b.dtype.kind == "c":
+            return NotImplemented
+        need_a, need_b = ctx.needs_input_grad[:2]
+        return (grad_array_for(grad * b, a) if need_a else None,
+                grad_array_for(grad * a, b) if need_b else None)
+
 
 class Div(_Binary):
     @staticmethod
@@ -116,6 +151,21 @@ class Div(_Binary):
         gb = grad_for(-grad * _conj(a / (b * b)), b) if ctx.needs_input_grad[1] else None
         return ga, gb
 
+    @staticmethod
+    def array_backward(ctx, grad):
+        if grad.dtype.kind == "c":
+            return NotImplemented
+        if ctx.scalar is not None:
+            if isinstance(ctx.scalar, complex):
+                return NotImplemented
+            return _in_dtype(grad / ctx.scalar, grad), None
+        a, b = ctx.saved_arrays
+        if a.dtype.kind == "c" or b.dtype.kind == "c":
+            return NotImplemented
+        need_a, need_b = ctx.needs_input_grad[:2]
+        return (grad_array_for(grad / b, a) if need_a else None,
+                grad_array_for(-grad * (a / (b * b)), b) if need_b else None)
+
 
 class RDiv(Primitive):
     """scalar / tensor."""
@@ -132,6 +182,13 @@ class RDiv(Primitive):
         (a,) = ctx.saved_tensors
         return -grad * _conj(ctx.scalar / (a * a))
 
+    @staticmethod
+    def array_backward(ctx, grad):
+        (a,) = ctx.saved_arrays
+        if grad.dtype.kind == "c" or isinstance(ctx.scalar, complex):
+            return NotImplemented
+        return _in_dtype(-grad * (ctx.scalar / (a * a)), grad)
+
 
 class Neg(Primitive):
     @staticmethod
@@ -144,6 +201,10 @@ class Neg(Primitive):
 
     @staticmethod
     def backward(ctx, grad):
+        return -grad
+
+    @staticmethod
+    def array_backward(ctx, grad):
         return -grad
 
 
@@ -203,6 +264,12 @@ class RPow(Primitive):
         log_s = cmath.log(ctx.scalar) if isinstance(ctx.scalar, complex) or ctx.scalar < 0 \
             else math.log(ctx.scalar)
         return grad * _conj(ctx.output() * log_s)
+
+
+def _in_dtype(result, grad):
+    """An array_backward result in the gradient's dtype (NumPy widens bfloat16 by a
+    Python float; torch keeps it)."""
+    return result if result.dtype == grad.dtype else result.astype(grad.dtype)
 
 
 def _like(result, a):

@@ -13,7 +13,8 @@ import warnings
 from .. import _dtype as dtypes
 from .._tensor import Tensor
 from ..autograd.graph import Primitive
-from ._util import cast, normalize_dims, type_name, wrap_dim, write_out, xp_of
+from ._util import (acc_dtype, cast, expand_array, normalize_dims, sum_array, type_name,
+                    wrap_dim, write_out, xp_of)
 from ..amp.autocast_mode import autocast_call, state as amp_state
 
 
@@ -135,15 +136,6 @@ def float_compute(x):
     return x
 
 
-_HALF = (dtypes.float16.numpy, dtypes.bfloat16.numpy)
-
-
-def acc_dtype(array):
-    """The dtype to accumulate an array in: float32 for float16 and bfloat16 (as torch
-    does), else its own (NumPy would widen small integers to int64)."""
-    return dtypes.float32.numpy if array.dtype in _HALF else array.dtype
-
-
 def _is_floating(x):
     return x._dtype.is_floating_point or x._dtype.is_complex
 
@@ -158,10 +150,8 @@ def _where(condition, a, b):
 class Sum(Primitive):
     @staticmethod
     def forward(ctx, x, dims, keepdim):
-        ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
-        data = x._data
-        total = data.sum(axis=dims, keepdims=keepdim, dtype=acc_dtype(data))
-        return total.astype(data.dtype, copy=False)
+        ctx.shape, ctx.dims, ctx.keepdim = x._data.shape, dims, keepdim
+        return sum_array(x._data, dims, keepdim)
 
     def name(self):
         return "SumBackward0" if self.dims == tuple(range(len(self.shape))) and \
@@ -170,6 +160,18 @@ class Sum(Primitive):
     @staticmethod
     def backward(ctx, grad):
         return expand_back(grad, ctx.shape, ctx.dims, ctx.keepdim)
+
+    @staticmethod
+    def array_backward(ctx, grad):
+        return expand_array(_kept_dims(grad, ctx.shape, ctx.dims, ctx.keepdim), ctx.shape)
+
+
+def _kept_dims(grad, shape, dims, keepdim):
+    """A reduced gradient array with its reduced dims back as size 1 (expand_back's
+    first step), ready to broadcast to shape."""
+    if not keepdim and dims and dims != tuple(range(len(dims))):
+        return grad.reshape(kept_shape(shape, dims))
+    return grad
 
 
 def sum_dtype(x, dtype):
@@ -203,12 +205,12 @@ def nansum(input, dim=None, keepdim=False, *, dtype=None, out=None):
 class Mean(Primitive):
     @staticmethod
     def forward(ctx, x, dims, keepdim):
-        ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
         data = x._data
-        count = math.prod(x.shape[d] for d in dims)
+        ctx.shape, ctx.dims, ctx.keepdim = data.shape, dims, keepdim
+        count = math.prod(data.shape[d] for d in dims)
         ctx.count = count
         if count == 0:
-            shape = reduced_shape(x.shape, dims, keepdim)
+            shape = reduced_shape(data.shape, dims, keepdim)
             return xp_of(x).full(shape, float("nan"), dtype=data.dtype)
         total = data.sum(axis=dims, keepdims=keepdim, dtype=acc_dtype(data))
         return (total / count).astype(data.dtype, copy=False)
@@ -222,6 +224,13 @@ class Mean(Primitive):
         # An empty input has an empty gradient: nothing to divide.
         scaled = grad / ctx.count if ctx.count else grad
         return expand_back(scaled, ctx.shape, ctx.dims, ctx.keepdim)
+
+    @staticmethod
+    def array_backward(ctx, grad):
+        scaled = grad / ctx.count if ctx.count else grad
+        if scaled.dtype != grad.dtype:  # NumPy widens bfloat16 by a Python number
+            scaled = scaled.astype(grad.dtype)
+        return expand_array(_kept_dims(scaled, ctx.shape, ctx.dims, ctx.keepdim), ctx.shape)
 
 
 def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
