@@ -302,6 +302,7 @@ class Tensor:
         node = self.grad_fn
         if node._retains is None:
             node._retains = {}
+            node._hooked = True
         node._retains[self._output_nr] = weakref.ref(self)
 
     @property

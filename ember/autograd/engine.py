@@ -5,6 +5,7 @@ among the ready ones, like torch's engine. Gradients for one node's outputs are
 summed in a buffer before it runs; tensor hooks and retain_grad see that sum.
 """
 import heapq
+import operator
 
 from . import anomaly_mode
 from .anomaly_mode import state as anomaly
@@ -14,14 +15,14 @@ from .graph import AccumulateGrad
 
 class _Pass:
     """One backward pass (what register_multi_grad_hook groups its hooks by)."""
-    __slots__ = ("deps", "roots", "__weakref__")
+    __slots__ = ("nodes", "roots", "__weakref__")
 
-    def __init__(self, deps, roots):
-        self.deps, self.roots = deps, roots
+    def __init__(self, nodes, roots):
+        self.nodes, self.roots = nodes, roots  # nodes: any collection of reached nodes
 
     @property
     def reachable(self):
-        return set(self.deps) | set(self.roots)
+        return set(self.nodes) | set(self.roots)
 
 
 _passes = []
@@ -193,33 +194,36 @@ def execute_arrays(roots, root_grads, retain_graph):
     nothing is captured: the common backward(). Gradients flow as backend arrays (the
     seeds root_grads too), so primitives with an array_backward twin run without
     wrapping tensors; nodes with hooks or retain_grad see tensors, as in the general
-    loop, and anomaly mode runs the general loop."""
+    loop, and anomaly mode runs the general loop.
+
+    No dependency counting: a node's inputs always have smaller sequence numbers than
+    the node (they exist before it is recorded), so running every reachable node from
+    the newest to the oldest runs each after all its consumers -- the order the
+    general loop's ready queue produces too."""
     if anomaly.enabled:
         from .graph import _wrap
         _execute_tensors(roots, [_wrap(g) for g in root_grads], retain_graph, False)
         return
     root_nodes = [roots[0][0]] if len(roots) == 1 else list(dict.fromkeys(n for n, _ in roots))
-    deps = _dependencies(root_nodes)
+    reachable = _reachable(root_nodes)
+    order = sorted(reachable, key=_by_sequence, reverse=True)
     buffers = {}
     for (node, nr), grad in zip(roots, root_grads):
         buf = buffers.setdefault(node, [None] * node._num_outputs)
         buf[nr] = grad if buf[nr] is None else buf[nr] + grad
 
-    ready = [(-node._seq, id(node), node) for node in root_nodes if deps.get(node, 0) == 0]
-    heapq.heapify(ready)
-    pop, push = heapq.heappop, heapq.heappush
     prev_enabled = grad_state.enabled
     grad_state.enabled = False
-    _passes.append(_Pass(deps, root_nodes))
+    _passes.append(_Pass(reachable, root_nodes))
     try:
-        while ready:
-            node = pop(ready)[2]
+        for node in order:
             grads = buffers.pop(node, None)
             if grads is None:
-                grads = [None] * node._num_outputs
-            if node._tensor_prehooks or node._prehooks or node._retains or node._hooks:
-                grad_inputs = _run_with_tensors(node, grads, retain_graph)
-            elif node._is_accumulator:
+                continue  # no gradient reaches it
+            if node._is_accumulator:
+                if node._hooked or node.variable._leaf_hooks:
+                    _run_with_tensors(node, grads, retain_graph)
+                    continue
                 grad = grads[0]
                 if grad is not None:
                     # Drop the loop's other references, so that .grad may keep the
@@ -227,40 +231,42 @@ def execute_arrays(roots, root_grads, retain_graph):
                     grads[0] = grads = grad_inputs = g = None
                     node._accumulate_array(grad)
                 continue
+            if node._hooked:
+                grad_inputs = _run_with_tensors(node, grads, retain_graph)
             else:
                 for g in grads:
                     if g is not None:
-                        grad_inputs = node._run_backward_arrays(grads)
-                        if not retain_graph:
-                            node._release()
                         break
                 else:
-                    grad_inputs = ()
-            nexts = node.next_functions
-            if grad_inputs:
-                for (nxt, nr), g in zip(nexts, grad_inputs):
-                    if nxt is None:
-                        continue
-                    if g is not None:
-                        buf = buffers.get(nxt)
-                        if buf is None:
-                            buf = buffers[nxt] = [None] * nxt._num_outputs
-                        buf[nr] = g if buf[nr] is None else buf[nr] + g
-                    left = deps[nxt] - 1
-                    deps[nxt] = left
-                    if left == 0:
-                        push(ready, (-nxt._seq, id(nxt), nxt))
-            else:
-                for nxt, _ in nexts:
-                    if nxt is None:
-                        continue
-                    left = deps[nxt] - 1
-                    deps[nxt] = left
-                    if left == 0:
-                        push(ready, (-nxt._seq, id(nxt), nxt))
+                    continue
+                grad_inputs = node._run_backward_arrays(grads)
+                if not retain_graph:
+                    node._release()
+            for (nxt, nr), g in zip(node.next_functions, grad_inputs):
+                if g is None or nxt is None:
+                    continue
+                buf = buffers.get(nxt)
+                if buf is None:
+                    buf = buffers[nxt] = [None] * nxt._num_outputs
+                buf[nr] = g if buf[nr] is None else buf[nr] + g
     finally:
         grad_state.enabled = prev_enabled
         _passes.pop()
+
+
+_by_sequence = operator.attrgetter("_seq")
+
+
+def _reachable(roots):
+    """The set of nodes reachable from the roots (the roots included)."""
+    seen = set(roots)
+    stack = list(roots)
+    while stack:
+        for nxt, _ in stack.pop().next_functions:
+            if nxt is not None and nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    return seen
 
 
 def _run_with_tensors(node, grads, retain_graph):

@@ -40,6 +40,7 @@ class Node:
     _prehooks = None
     _tensor_prehooks = None
     _retains = None
+    _hooked = False  # set once any of the three above is: the engine's one check
     _freed = False
     _num_outputs = 1
     _output_meta = None
@@ -65,6 +66,7 @@ class Node:
         """fn(grad_inputs, grad_outputs) -> optional new grad_inputs, after the node ran."""
         if self._hooks is None:
             self._hooks = []
+        self._hooked = True
         self._hooks.append(fn)
         return RemovableHandle(self._hooks, fn)
 
@@ -72,6 +74,7 @@ class Node:
         """fn(grad_outputs) -> optional new grad_outputs, before the node runs."""
         if self._prehooks is None:
             self._prehooks = []
+        self._hooked = True
         self._prehooks.append(fn)
         return RemovableHandle(self._prehooks, fn)
 
@@ -348,7 +351,17 @@ class Primitive(Node):
     @property
     def saved_arrays(self):
         """The saved tensors' backend arrays (None stays None), for array_backward."""
-        return tuple(t._data if t is not None else None for t in self.saved_tensors)
+        if self._freed or self._packed:
+            return tuple(t._data if t is not None else None for t in self.saved_tensors)
+        arrays = []
+        for t, version in zip(self._saved, self._versions):
+            if t is None:
+                arrays.append(None)
+                continue
+            if t._vc[0] != version:
+                raise RuntimeError(modified_message(t, t.grad_fn, t._vc[0], version))
+            arrays.append(t._data)
+        return arrays
 
     def output(self):
         """The forward output, attached to this node (as torch's saved outputs are)."""
@@ -414,7 +427,12 @@ class Primitive(Node):
                 positions.append(i)
                 if a._requires_grad:
                     fn = a.grad_fn
-                    nexts.append((fn if fn is not None else accumulator_of(a), a._output_nr))
+                    if fn is None:  # a leaf: its AccumulateGrad (accumulator_of, inlined)
+                        fn = a._accumulator
+                        fn = fn() if fn is not None else None
+                        if fn is None:
+                            fn = accumulator_of(a)
+                    nexts.append((fn, a._output_nr))
                     needs.append(True)
                     continue
                 nexts.append((None, 0))
