@@ -2,7 +2,9 @@
 
 ``import ember as torch`` runs PyTorch programs on NumPy (CPU) or CuPy (GPU).
 """
-from . import _dtype
+from . import _malloc
+_malloc.tune()
+from . import _dtype  # noqa: E402
 from ._device import device
 from ._dtype import (bfloat16, bool, complex64, complex128, dtype, finfo, float16, float32,
                      float64, get_default_dtype, iinfo, int8, int16, int32, int64,

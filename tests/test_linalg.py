@@ -718,3 +718,32 @@ def test_named_results():
     assert ember.linalg.inv_ex(a).info.dtype is ember.int32
     assert ember.svd(a).V.shape == (3, 3)
     assert to_torch(ember.linalg.matrix_rank(a)).item() == 3
+
+
+@pytest.mark.parametrize("upper", [False, True])
+def test_cholesky_solve_gradient_reaches_the_whole_factor(upper):
+    # torch treats the factor as a full matrix: the unused triangle gets gradient too.
+    factor = np.linalg.cholesky(spd(np, np.random.RandomState(3).randn(2, 3, 3)))
+    factor = np.swapaxes(factor, -1, -2) if upper else factor
+    # No gradcheck: the forward reads one triangle only, so finite differences see zero
+    # gradient in the other, where torch's (and ember's) analytic gradient is not.
+    check(lambda m, b, f: m.cholesky_solve(b, f, upper),
+          inputs=[np.random.RandomState(4).randn(3, 2), factor], gradcheck=False)
+
+
+@pytest.mark.parametrize("b_shape,a_shape,dtype", [
+    ((3,), (3, 3), "float32"), ((3, 2), (3,), "float32"), ((3, 2), (2, 3), "float32"),
+    ((2, 2), (3, 3), "float32"), ((3, 2), (3, 3), "mixed"), ((3, 2), (3, 3), "float16"),
+    ((3, 2), (3, 3), "int64")])
+def test_cholesky_solve_errors(b_shape, a_shape, dtype):
+    torch = pytest.importorskip("torch")
+
+    def fn(m):
+        b_dtype = m.float32 if dtype == "mixed" else getattr(m, dtype)
+        a_dtype = m.float64 if dtype == "mixed" else getattr(m, dtype)
+        return m.cholesky_solve(m.ones(b_shape, dtype=b_dtype), m.ones(a_shape, dtype=a_dtype))
+    with pytest.raises(Exception) as expected:
+        fn(torch)
+    with pytest.raises(type(expected.value)) as got:
+        fn(ember)
+    assert str(got.value) == str(expected.value)

@@ -228,8 +228,18 @@ def test_norm(p, dim):
 
 def test_norm_zero_gradient_and_dtypes():
     zeros = np.zeros((2, 3))
-    for p in ["fro", 1, 3, float("inf")]:
+    for p in ["fro", 1, 3, 0.5, -1, 0, float("inf")]:
         check(lambda m, x: m.norm(x, p), inputs=[zeros], gradcheck=False)
+        check(lambda m, x: m.norm(x, p, 1), inputs=[np.array([[0.0, 0.0], [3.0, -4.0]])],
+              gradcheck=False)
+
+
+def test_zero_norm_has_no_gradient():
+    # torch: counting nonzeros sends no gradient at all (.grad stays None).
+    for norm in (lambda x: ember.norm(x, 0), lambda x: ember.linalg.vector_norm(x, 0)):
+        x = ember.tensor([0.0, 1.5, -2.0], requires_grad=True)
+        norm(x).backward()
+        assert x.grad is None
     check(lambda m, x: m.norm(x, dim=1), inputs=[np.array([[0.0, 0.0], [3.0, 4.0]])],
           gradcheck=False)
     check(lambda m, x: (m.norm(x), x.norm(dim=0)), [(3, 2)], dtype=ember.complex128)

@@ -64,7 +64,7 @@ class VectorNorm(Primitive):
         norm = _unreduce(ctx.output(), ctx.dims, ctx.keepdim)
         grad = _unreduce(grad, ctx.dims, ctx.keepdim)
         if ord == 0:
-            return x.new_zeros(x.shape).real if x.is_complex() else x.new_zeros(x.shape)
+            return None  # torch: no gradient at all (counting nonzeros is flat)
         if ord == 1:
             return x.sgn() * grad
         if ord == 2:

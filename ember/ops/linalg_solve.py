@@ -270,17 +270,61 @@ def triangular_solve(input, A, upper=True, transpose=False, unitriangular=False,
     return write_out_tuple(out, results)
 
 
+class CholeskySolve(Primitive):
+    """X = A^{-1} B for A = L L^H given L (or U^H U given U when upper), by two
+    triangular substitutions. Like torch's, its gradient treats the factor as a full
+    matrix: the unused triangle gets gradient too (what A = L L^H would give it)."""
+    save_output = True
+
+    @staticmethod
+    def forward(ctx, B, factor, upper):
+        ctx.save_for_backward(factor)
+        ctx.upper, ctx.b_shape = upper, B.shape
+        xp, f = xp_of(B), factor._data
+        f_h = xp.swapaxes(f, -1, -2)
+        f_h = f_h.conj() if f_h.dtype.kind == "c" else f_h
+        lower, upper_factor = (f_h, f) if upper else (f, f_h)
+        return _substitute(xp, upper_factor, _substitute(xp, lower, B._data, False, False),
+                           True, False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (factor,) = ctx.saved_tensors
+        grad_b = CholeskySolve.apply(grad, factor, ctx.upper)
+        grad_factor = None
+        if ctx.needs_input_grad[1]:
+            common = grad_b @ mH(ctx.output())
+            common = common + mH(common)
+            grad_factor = -(factor @ common) if ctx.upper else -(common @ factor)
+            grad_factor = sum_to(grad_factor, factor.shape)
+        return sum_to(grad_b, ctx.b_shape), grad_factor, None
+
+
 def cholesky_solve(input, input2, upper=False, *, out=None):
     """Solves A X = input for A = L L^H given its Cholesky factor L (input2)."""
     if amp_state.active:
         return autocast_call("cholesky_solve", cholesky_solve,
                              input, input2=input2, upper=upper, out=out)
-    if upper:
-        y = solve_triangular(mH(input2), input, upper=False)
-        result = solve_triangular(input2, y, upper=True)
-    else:
-        y = solve_triangular(input2, input, upper=False)
-        result = solve_triangular(mH(input2), y, upper=True)
+    for tensor, arg in ((input, "b"), (input2, "u")):
+        if tensor.ndim < 2:
+            raise RuntimeError(f"{arg} should have at least 2 dimensions, but has {tensor.ndim} "
+                               "dimensions instead")
+    n = input2.shape[-1]
+    if input2.shape[-2] != n:
+        raise RuntimeError(f"A must be batches of square matrices, but they are "
+                           f"{input2.shape[-2]} by {n} matrices")
+    if input._dtype is not input2._dtype:
+        raise RuntimeError("Expected b and A to have the same dtype, but found b of type "
+                           f"{type_name(input._dtype)} and A of type "
+                           f"{type_name(input2._dtype)} instead.")
+    if not (input._dtype.is_floating_point or input._dtype.is_complex) or \
+            input._dtype in (dtypes.float16, dtypes.bfloat16):
+        raise NotImplementedError(f'"cholesky_solve_cpu" not implemented for '
+                                  f"'{type_name(input._dtype)}'")
+    if input.shape[-2] != n:
+        raise RuntimeError(f"Incompatible matrix sizes for cholesky_solve: each A matrix is {n} "
+                           f"by {n} but each b matrix is {input.shape[-2]} by {input.shape[-1]}")
+    result = CholeskySolve.apply(input, input2, upper)
     return result if out is None else write_out(out, result)
 
 

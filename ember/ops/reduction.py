@@ -186,8 +186,10 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
     if amp_state.active:
         return autocast_call("sum", sum,
                              input, dim=dim, keepdim=keepdim, dtype=dtype, out=out)
-    dims = reduce_dims(dim, input.ndim)
-    result = Sum.apply(cast(input, sum_dtype(input, dtype)), dims, keepdim)
+    dims = tuple(range(input._data.ndim)) if dim is None else reduce_dims(dim, input.ndim)
+    if dtype is not None or input._dtype.category < dtypes.FLOATING:
+        input = cast(input, sum_dtype(input, dtype))
+    result = Sum.apply(input, dims, keepdim)
     return result if out is None else write_out(out, result)
 
 
@@ -574,27 +576,6 @@ def logsumexp(input, dim, keepdim=False, *, out=None):
     return result if out is None else write_out(out, result)
 
 
-def _vector_norm(x, p, dims, keepdim):
-    from .pointwise import abs
-    magnitude = abs(x)
-    if p == 2:
-        return Root.apply(sum(magnitude * magnitude, dims, keepdim), 2)
-    if p == 1:
-        return sum(magnitude, dims, keepdim)
-    if p == math.inf or p == -math.inf:
-        if x.numel() == 0:
-            raise RuntimeError("linalg.vector_norm cannot compute the inf norm on an empty "
-                               "tensor because the operation does not have an identity")
-        reducer = _amax_data if p > 0 else _amin_data
-        return SelectReduce.apply(magnitude, dims, keepdim, reducer,
-                                  "LinalgVectorNormBackward0")
-    if p == 0:
-        # sign(|x|) counts the nonzeros and, like torch, has a (zero) gradient.
-        from .pointwise import sign
-        return sum(sign(magnitude), dims, keepdim)
-    return Root.apply(sum(magnitude ** p, dims, keepdim), p)
-
-
 def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     if amp_state.active:
         return autocast_call("norm", norm,
@@ -614,8 +595,10 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
         p = 2
     elif p is None:
         p = 2
+    from .linalg_norms import VectorNorm, _check_identity
     dims = reduce_dims(dim, input.ndim)
-    result = _vector_norm(input, builtins.float(p), dims, keepdim)
+    _check_identity(input, builtins.float(p), dims, _all_dims(dim))
+    result = VectorNorm.apply(input, builtins.float(p), dims, keepdim)
     return result if out is None else write_out(out, result)
 
 
