@@ -44,7 +44,7 @@ class Size(tuple):
 
 class Tensor:
     __slots__ = ("_data", "_dtype", "_device", "_requires_grad", "grad", "grad_fn", "_vc",
-                 "_output_nr", "_base", "_view_fn", "_accumulator", "_leaf_hooks",
+                 "_output_nr", "_base", "_view_fn", "_accumulator",
                  "_post_acc_hooks", "__weakref__")
     # NumPy scalars defer to the tensor's reflected operators (np.float32(2) * t is a
     # Tensor, as in torch) instead of converting the tensor through __array__.
@@ -69,7 +69,6 @@ class Tensor:
         t._output_nr = 0
         t._base = None
         t._accumulator = None
-        t._leaf_hooks = None
         t._post_acc_hooks = None
         return t
 
@@ -318,12 +317,7 @@ class Tensor:
         if not self._requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         if self.grad_fn is None:
-            hooks = self._leaf_hooks
-            if hooks is None:
-                hooks = self._leaf_hooks = []
-            wrapper = _single_grad_hook(hook, 0)
-            hooks.append(wrapper)
-            return graph._RemovableHandle(hooks, wrapper)
+            return graph.accumulator_of(self).register_tensor_hook(_single_grad_hook(hook, 0))
         return self.grad_fn.register_prehook(_single_grad_hook(hook, self._output_nr))
 
     def register_post_accumulate_grad_hook(self, hook):

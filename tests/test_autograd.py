@@ -585,3 +585,44 @@ def test_gradcheck_failures():
         with pytest.raises(error_type, match="Jacobian mismatch for output 0 with respect to "
                                              "input 0"):
             m.autograd.gradgradcheck(Square.apply, (x,))
+
+
+# ---------------------------------------------------------------- leaves and their AccumulateGrad
+
+def _accumulator(leaf):
+    return (leaf * 1).grad_fn.next_functions[0][0]
+
+
+def test_leaf_keeps_one_accumulator_across_graphs():
+    w = ember.randn(3, requires_grad=True)
+    first = _accumulator(w)
+    gc.collect()
+    assert _accumulator(w) is first
+    assert first.name() == "torch::autograd::AccumulateGrad"
+    assert first.variable is w
+
+
+def test_leaf_and_accumulator_make_no_cycle():
+    # The leaf owns its node, which refers back weakly: freeing the leaf needs no gc.
+    gc.disable()
+    try:
+        w = ember.randn(3, requires_grad=True)
+        (w * 2).sum().backward()
+        leaf_ref, node_ref = weakref.ref(w), weakref.ref(_accumulator(w))
+        del w
+        assert leaf_ref() is None and node_ref() is None
+    finally:
+        gc.enable()
+
+
+def test_leaf_hook_runs_when_only_the_graph_keeps_the_leaf():
+    # torch keeps tensor hooks of a leaf on its AccumulateGrad: they run even when the
+    # caller dropped the leaf; the gradient itself then has no reader.
+    seen = []
+
+    def make():
+        x = ember.ones(3, requires_grad=True)
+        x.register_hook(lambda g: seen.append(g.clone()))
+        return (x * 3).sum()
+    make().backward()
+    assert len(seen) == 1 and seen[0].tolist() == [3.0, 3.0, 3.0]

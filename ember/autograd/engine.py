@@ -221,7 +221,7 @@ def execute_arrays(roots, root_grads, retain_graph):
             if grads is None:
                 continue  # no gradient reaches it
             if node._is_accumulator:
-                if node._hooked or node.variable._leaf_hooks:
+                if node._hooked:
                     _run_with_tensors(node, grads, retain_graph)
                     continue
                 grad = grads[0]

@@ -3,12 +3,15 @@
 A Primitive's ``forward(ctx, *args)`` receives ember Tensors (and plain Python
 arguments) and returns backend arrays; its ``backward(ctx, *grads)`` receives and
 returns ember Tensors, written with ember ops, so double backward works through it.
+A primitive may add ``array_backward``, the same formula on raw arrays, which the
+engine runs when no graph is built (see engine.execute_arrays).
 ``Primitive.apply`` is the one place where outputs are wrapped and the graph is
 recorded; when grad mode is off or no input requires grad it records nothing.
 
 Ownership runs one way, so the common path makes no reference cycles: a tensor owns
-its ``grad_fn``, a node owns its saved tensors and ``next_functions``, a leaf only
-weakly owns its ``AccumulateGrad``; a node keeps its own outputs as bare arrays.
+its ``grad_fn``, a node owns its saved tensors and ``next_functions``, a leaf owns its
+``AccumulateGrad``, which refers back to it weakly; a node keeps its own outputs as
+bare arrays.
 """
 import itertools
 import re
@@ -139,24 +142,34 @@ class AccumulateGrad(Node):
     _name = "torch::autograd::AccumulateGrad"
 
     def __init__(self, variable):
-        self.variable = variable
+        self._variable = weakref.ref(variable)
         self._seq = next(_sequence)
 
     _is_accumulator = True
 
     @property
-    def _tensor_prehooks(self):
-        # Hooks registered with tensor.register_hook on a leaf live on the tensor,
-        # since this node is only weakly kept.
-        return self.variable._leaf_hooks
+    def variable(self):
+        """The leaf (None once nothing else keeps it: its gradient has no reader)."""
+        return self._variable()
+
+    def register_tensor_hook(self, hook):
+        """tensor.register_hook on the leaf: the hook lives here, as in torch, so it
+        runs even when the graph outlives every other reference to the leaf."""
+        if self._tensor_prehooks is None:
+            self._tensor_prehooks = []
+        self._hooked = True
+        self._tensor_prehooks.append(hook)
+        return RemovableHandle(self._tensor_prehooks, hook)
 
     def _run_backward(self, grad_outputs):
         grad = grad_outputs[0]
-        var = self.variable
+        var = self._variable()
+        if var is None:
+            return ()
         if var.grad is None:
-            # NOTE: torch stores a fresh tensor the first time (never the caller's),
-            # unless create_graph is on, where the graph must stay attached.
-            var.grad = grad if grad_state.enabled else detach_for_grad(grad)
+            # NOTE: torch stores a fresh tensor the first time (never the caller's);
+            # under create_graph a clone, which keeps the graph attached.
+            var.grad = grad.clone() if grad_state.enabled else detach_for_grad(grad)
         elif grad_state.enabled:
             var.grad = var.grad + grad
         else:
@@ -171,7 +184,9 @@ class AccumulateGrad(Node):
     def _accumulate_array(self, grad):
         """_run_backward for the engine's array mode (no graph built), given a gradient
         array that the engine no longer references itself."""
-        var = self.variable
+        var = self._variable()
+        if var is None:
+            return
         if var.grad is None:
             # References: the engine loop's local, this frame's, getrefcount's argument.
             if sys.getrefcount(grad) > 3 or getattr(grad, "base", None) is not None or \
@@ -200,12 +215,11 @@ def _unwrap(tensors):
 
 
 def accumulator_of(tensor):
-    """The single AccumulateGrad node of a leaf (kept weakly, as torch does)."""
-    ref = tensor._accumulator
-    node = ref() if ref is not None else None
+    """The single AccumulateGrad node of a leaf. The leaf owns it and it refers back
+    weakly (torch has it the other way round; this way it is not rebuilt every step)."""
+    node = tensor._accumulator
     if node is None:
-        node = AccumulateGrad(tensor)
-        tensor._accumulator = weakref.ref(node)
+        node = tensor._accumulator = AccumulateGrad(tensor)
     return node
 
 
@@ -427,9 +441,8 @@ class Primitive(Node):
                 positions.append(i)
                 if a._requires_grad:
                     fn = a.grad_fn
-                    if fn is None:  # a leaf: its AccumulateGrad (accumulator_of, inlined)
+                    if fn is None:  # a leaf: its AccumulateGrad
                         fn = a._accumulator
-                        fn = fn() if fn is not None else None
                         if fn is None:
                             fn = accumulator_of(a)
                     nexts.append((fn, a._output_nr))
@@ -621,7 +634,7 @@ def _reached(task, tensors):
     for i, t in enumerate(tensors):
         if not t.requires_grad:
             continue
-        node = t.grad_fn if t.grad_fn is not None else t._accumulator and t._accumulator()
+        node = t.grad_fn if t.grad_fn is not None else t._accumulator
         if node is not None and node in task.reachable:
             reached.add(i)
     return reached

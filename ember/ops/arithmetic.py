@@ -31,7 +31,9 @@ class Add(_Binary):
         _Binary._remember(ctx, a, b)
         ctx.alpha = alpha
         if isinstance(b, Tensor):
-            return a._data + (b._data if alpha == 1 else b._data * alpha)
+            if alpha == 1:
+                return a._data + b._data
+            return _like(a._data + b._data * alpha, a)
         return _like(a._data + (b if alpha == 1 else b * alpha), a)
 
     @staticmethod
@@ -57,7 +59,9 @@ class Sub(_Binary):
         _Binary._remember(ctx, a, b)
         ctx.alpha = alpha
         if isinstance(b, Tensor):
-            return a._data - (b._data if alpha == 1 else b._data * alpha)
+            if alpha == 1:
+                return a._data - b._data
+            return _like(a._data - b._data * alpha, a)
         return _like(a._data - (b if alpha == 1 else b * alpha), a)
 
     @staticmethod

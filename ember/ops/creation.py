@@ -329,8 +329,11 @@ def detach_for_grad(grad):
     """A tensor for .grad that owns its memory: the array is reused only when no other
     tensor can see it (torch steals the buffer in the same case), else copied."""
     data = grad._data
-    # References: grad._data, this frame's `data`, getrefcount's argument.
-    if sys.getrefcount(data) > 3 or data.base is not None or not data.flags.c_contiguous:
+    # References to the array: grad._data, this frame's `data`, getrefcount's argument;
+    # to the tensor: the caller's list and local, this frame's argument, getrefcount's.
+    # More means someone else (the caller of backward, a hook) can still see it.
+    if sys.getrefcount(data) > 3 or sys.getrefcount(grad) > 4 or data.base is not None \
+            or not data.flags.c_contiguous:
         data = data.copy()
     return Tensor._make(data, grad._device)
 
