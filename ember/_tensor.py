@@ -14,6 +14,7 @@ from . import _dtype as dtypes
 from ._device import CPU, device as _device_cls
 from . import autograd as _autograd
 from .autograd import graph
+from .autograd.engine import execute_arrays as _execute_arrays
 from .autograd.grad_mode import state as grad_state
 
 _new = object.__new__
@@ -56,7 +57,7 @@ class Tensor:
     def _make(data, device, requires_grad=False, cls=None):
         """Wrap a backend array (the hot path: no checks, no copies). cls makes an
         instance of a Tensor subclass (Parameter) with the same fields."""
-        if isinstance(data, _generic):
+        if type(data) is not _ndarray and isinstance(data, _generic):
             data = numpy.asarray(data)
         t = _new(cls or Tensor)
         t._data = data
@@ -336,11 +337,11 @@ class Tensor:
                 and self._data.size == 1 and self._dtype.is_floating_point:
             # The common loss.backward(): seed 1 and run the array-mode engine directly
             # (autograd.backward's checks could not fail here).
-            seed = self._data.__array_namespace__().empty_like(self._data) \
-                if type(self._data) is not numpy.ndarray else numpy.empty_like(self._data)
+            data = self._data
+            seed = numpy.empty_like(data) if type(data) is _ndarray else \
+                data.__array_namespace__().empty_like(data)
             seed[...] = 1
-            _autograd.engine.execute_arrays([(fn, self._output_nr)], [seed],
-                                            bool(retain_graph))
+            _execute_arrays([(fn, self._output_nr)], [seed], bool(retain_graph))
             return
         _autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 

@@ -204,13 +204,15 @@ def execute_arrays(roots, root_grads, retain_graph):
         from .graph import _wrap
         _execute_tensors(roots, [_wrap(g) for g in root_grads], retain_graph, False)
         return
-    root_nodes = [roots[0][0]] if len(roots) == 1 else list(dict.fromkeys(n for n, _ in roots))
-    reachable = _reachable(root_nodes)
-    order = sorted(reachable, key=_by_sequence, reverse=True)
     buffers = {}
     for (node, nr), grad in zip(roots, root_grads):
-        buf = buffers.setdefault(node, [None] * node._num_outputs)
+        buf = buffers.get(node)
+        if buf is None:
+            buf = buffers[node] = [None] * node._num_outputs
         buf[nr] = grad if buf[nr] is None else buf[nr] + grad
+    root_nodes = list(buffers)
+    reachable = _reachable(root_nodes)
+    order = sorted(reachable, key=_by_sequence, reverse=True)
 
     prev_enabled = grad_state.enabled
     grad_state.enabled = False

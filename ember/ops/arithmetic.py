@@ -28,12 +28,13 @@ def _reduce(grad, shape):
 class Add(_Binary):
     @staticmethod
     def forward(ctx, a, b, alpha=1):
-        _Binary._remember(ctx, a, b)
         ctx.alpha = alpha
         if isinstance(b, Tensor):
+            ctx.a_shape, ctx.b_shape = a._data.shape, b._data.shape  # (_remember, inlined)
             if alpha == 1:
                 return a._data + b._data
             return _like(a._data + b._data * alpha, a)
+        ctx.a_shape = a._data.shape
         return _like(a._data + (b if alpha == 1 else b * alpha), a)
 
     @staticmethod
@@ -49,8 +50,11 @@ class Add(_Binary):
         if ctx.alpha != 1:
             return NotImplemented
         need_a, need_b = ctx.needs_input_grad[:2]
-        return (sum_to_array(grad, ctx.a_shape) if need_a else None,
-                sum_to_array(grad, ctx.b_shape) if need_b else None)
+        shape = grad.shape
+        return (None if not need_a else grad if shape == ctx.a_shape else
+                sum_to_array(grad, ctx.a_shape),
+                None if not need_b else grad if shape == ctx.b_shape else
+                sum_to_array(grad, ctx.b_shape))
 
 
 class Sub(_Binary):
@@ -132,8 +136,16 @@ class Mul(_Binary):
         if a.dtype.kind == "c" or b.dtype.kind == "c":
             return NotImplemented
         need_a, need_b = ctx.needs_input_grad[:2]
-        return (grad_array_for(grad * b, a) if need_a else None,
-                grad_array_for(grad * a, b) if need_b else None)
+        ga = gb = None
+        if need_a:
+            ga = grad * b
+            if ga.shape != a.shape or ga.dtype != a.dtype:
+                ga = grad_array_for(ga, a)
+        if need_b:
+            gb = grad * a
+            if gb.shape != b.shape or gb.dtype != b.dtype:
+                gb = grad_array_for(gb, b)
+        return ga, gb
 
 
 class Div(_Binary):
@@ -309,7 +321,16 @@ def _masked_where_zero(b, value):
 
 # ---------------------------------------------------------------- public functions
 
+def _same_kind(a, b):
+    """The hot case of a binary op: two tensors of one dtype on one device, which need
+    no promotion or checks (binary_operands handles everything else)."""
+    return isinstance(b, Tensor) and isinstance(a, Tensor) and a._dtype is b._dtype and \
+        a._device is b._device
+
+
 def add(input, other, *, alpha=1, out=None):
+    if out is None and alpha == 1 and _same_kind(input, other):
+        return Add.apply(input, other, 1)
     if not isinstance(input, Tensor):
         input, other = other, input
     a, b, dtype = binary_operands(input, other)
@@ -341,6 +362,8 @@ def rsub(input, other, *, alpha=1):
 
 
 def mul(input, other, *, out=None):
+    if out is None and _same_kind(input, other):
+        return Mul.apply(input, other)
     if not isinstance(input, Tensor):
         input, other = other, input
     a, b, dtype = binary_operands(input, other)
