@@ -354,7 +354,10 @@ class Primitive(Node):
             return
         # Hot path: the tensors themselves, and their versions to check in backward.
         self._saved = tensors
-        self._versions = [t._vc[0] if t is not None else 0 for t in tensors]
+        versions = []
+        for t in tensors:
+            versions.append(t._vc[0] if t is not None else 0)
+        self._versions = versions
 
     @property
     def saved_tensors(self):

@@ -104,11 +104,12 @@ class RSub(_Binary):
 
 
 class Mul(_Binary):
+    scalar = None  # the Python scalar operand, when b is one
+
     @staticmethod
     def forward(ctx, a, b):
         if isinstance(b, Tensor):
             ctx.save_for_backward(a, b)
-            ctx.scalar = None
             return a._data * b._data
         ctx.scalar = b
         return _like(a._data * b, a)
@@ -149,11 +150,12 @@ class Mul(_Binary):
 
 
 class Div(_Binary):
+    scalar = None  # the Python scalar operand, when b is one
+
     @staticmethod
     def forward(ctx, a, b):
         if isinstance(b, Tensor):
             ctx.save_for_backward(a, b)
-            ctx.scalar = None
             return a._data / b._data
         ctx.scalar = b
         return _like(a._data / b, a)

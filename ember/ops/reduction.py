@@ -174,6 +174,9 @@ def _kept_dims(grad, shape, dims, keepdim):
     return grad
 
 
+_ALL_DIMS = [tuple(range(n)) for n in range(8)]  # dim=None as axes, for ndim < 8
+
+
 def sum_dtype(x, dtype):
     if dtype is not None:
         return dtype
@@ -186,7 +189,8 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
     if amp_state.active:
         return autocast_call("sum", sum,
                              input, dim=dim, keepdim=keepdim, dtype=dtype, out=out)
-    dims = tuple(range(input._data.ndim)) if dim is None else reduce_dims(dim, input.ndim)
+    dims = _ALL_DIMS[input._data.ndim] if dim is None and input._data.ndim < 8 else \
+        reduce_dims(dim, input.ndim)
     if dtype is not None or input._dtype.category < dtypes.FLOATING:
         input = cast(input, sum_dtype(input, dtype))
     result = Sum.apply(input, dims, keepdim)
