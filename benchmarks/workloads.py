@@ -95,7 +95,8 @@ def missing_feature(torch, wl):
 
 # ---------------------------------------------------------------- tiny ops: dispatch cost
 
-@workload(target=2.5)
+# Targets: issue 5's (issue 2 asked for 2.5 and 1.0, which they imply).
+@workload(target=2.0)
 def add_1elem(torch):
     """a + b on 1-element float32 tensors, nothing requires grad."""
     a, b = randn(torch, 1, seed=1), randn(torch, 1, seed=2)
@@ -105,7 +106,7 @@ def add_1elem(torch):
     return step
 
 
-@workload(target=1.0)
+@workload(target=0.8)
 def autograd_tiny(torch):
     """y = (w*x + b).sum(); y.backward() on 1-element tensors, w and b require grad."""
     w = randn(torch, 1, requires_grad=True, seed=1)

@@ -446,10 +446,13 @@ class Primitive(Node):
 
         nexts = []
         needs = []
-        positions = []
+        positions = None  # of the tensor arguments; None while they are the leading ones
         for i, a in enumerate(args):
             if isinstance(a, Tensor):
-                positions.append(i)
+                if positions is not None:
+                    positions.append(i)
+                elif len(nexts) != i:  # a tensor after a non-tensor: list them all
+                    positions = [j for j in range(i) if isinstance(args[j], Tensor)] + [i]
                 if a._requires_grad:
                     fn = a.grad_fn
                     if fn is None:  # a leaf: its AccumulateGrad
@@ -495,10 +498,7 @@ class Primitive(Node):
             if grads is not NotImplemented:
                 if type(grads) is not tuple:
                     return (grads,)  # the gradient of the one tensor argument
-                positions = self._positions
-                if len(positions) == len(grads):
-                    return grads
-                return tuple(grads[i] for i in positions)
+                return self._tensor_grads(grads)
         return _unwrap(self._run_backward([_wrap(g) for g in grad_outputs]))
 
     def _run_backward(self, grad_outputs):
@@ -511,9 +511,17 @@ class Primitive(Node):
         grads = cls.backward(self, *grad_outputs)
         if type(grads) is not tuple:
             grads = (grads,)
-        positions = self._positions
-        if len(positions) == len(grads):
+        return self._tensor_grads(grads)
+
+    def _tensor_grads(self, grads):
+        """backward's gradients (one per argument, or one per tensor argument) reduced
+        to one per tensor argument, the order of next_functions."""
+        count = len(self.next_functions)
+        if len(grads) == count:
             return grads
+        positions = self._positions
+        if positions is None:
+            return grads[:count]
         return tuple(grads[i] for i in positions)
 
 
