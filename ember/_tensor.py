@@ -54,18 +54,23 @@ class Tensor:
     # ------------------------------------------------------------ construction
 
     @staticmethod
-    def _make(data, device, requires_grad=False, cls=None):
+    def _make(data, device, requires_grad=False, cls=None, grad_fn=None):
         """Wrap a backend array (the hot path: no checks, no copies). cls makes an
-        instance of a Tensor subclass (Parameter) with the same fields."""
+        instance of a Tensor subclass (Parameter) with the same fields; grad_fn, the
+        node computing it, is attached when its dtype can carry gradients."""
         if type(data) is not _ndarray and isinstance(data, _generic):
             data = numpy.asarray(data)
         t = _new(cls or Tensor)
         t._data = data
-        t._dtype = _BY_NUMPY[data.dtype]
+        t._dtype = dtype = _BY_NUMPY[data.dtype]
         t._device = device
-        t._requires_grad = requires_grad
+        if grad_fn is not None and dtype.category >= dtypes.FLOATING:
+            t._requires_grad = True
+            t.grad_fn = grad_fn
+        else:
+            t._requires_grad = requires_grad
+            t.grad_fn = None
         t.grad = None
-        t.grad_fn = None
         t._vc = [0]
         t._output_nr = 0
         t._base = None
@@ -341,7 +346,7 @@ class Tensor:
             seed = numpy.empty_like(data) if type(data) is _ndarray else \
                 data.__array_namespace__().empty_like(data)
             seed[...] = 1
-            _execute_arrays([(fn, self._output_nr)], [seed], bool(retain_graph))
+            _execute_arrays([(fn, self._output_nr)], [seed], retain_graph)
             return
         _autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 

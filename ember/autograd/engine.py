@@ -211,7 +211,13 @@ def execute_arrays(roots, root_grads, retain_graph):
             buf = buffers[node] = [None] * node._num_outputs
         buf[nr] = grad if buf[nr] is None else buf[nr] + grad
     root_nodes = list(buffers)
-    reachable = _reachable(root_nodes)
+    reachable = set(root_nodes)  # (_reachable, inlined)
+    stack = list(root_nodes)
+    while stack:
+        for nxt, _ in stack.pop().next_functions:
+            if nxt is not None and nxt not in reachable:
+                reachable.add(nxt)
+                stack.append(nxt)
     order = sorted(reachable, key=_by_sequence, reverse=True)
 
     prev_enabled = grad_state.enabled

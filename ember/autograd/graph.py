@@ -465,7 +465,7 @@ class Primitive(Node):
                 nexts.append((None, 0))
             needs.append(False)
         ctx.next_functions = tuple(nexts)
-        ctx.needs_input_grad = tuple(needs)
+        ctx.needs_input_grad = needs  # (a list here: indexed like torch's tuple)
         ctx._positions = positions
         ctx._seq = next(_sequence)
         if anomaly.enabled:
@@ -481,10 +481,7 @@ class Primitive(Node):
                     o._requires_grad = True
                     o._output_nr = nr
             return outs
-        result = make(out, device)
-        if result._dtype.category >= _FLOATING:
-            result.grad_fn = ctx
-            result._requires_grad = True
+        result = make(out, device, False, None, ctx)
         if cls.save_output:
             ctx._out = out
             ctx._out_device = device

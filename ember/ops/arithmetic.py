@@ -323,16 +323,10 @@ def _masked_where_zero(b, value):
 
 # ---------------------------------------------------------------- public functions
 
-def _same_kind(a, b):
-    """The hot case of a binary op: two tensors of one dtype on one device, which need
-    no promotion or checks (binary_operands handles everything else)."""
-    return isinstance(b, Tensor) and isinstance(a, Tensor) and a._dtype is b._dtype and \
-        a._device is b._device
-
-
 def add(input, other, *, alpha=1, out=None):
-    if out is None and alpha == 1 and _same_kind(input, other):
-        return Add.apply(input, other, 1)
+    if isinstance(other, Tensor) and isinstance(input, Tensor) and alpha == 1 and \
+            out is None and input._dtype is other._dtype and input._device is other._device:
+        return Add.apply(input, other, 1)  # the hot case: no promotion, no checks
     if not isinstance(input, Tensor):
         input, other = other, input
     a, b, dtype = binary_operands(input, other)
@@ -364,8 +358,9 @@ def rsub(input, other, *, alpha=1):
 
 
 def mul(input, other, *, out=None):
-    if out is None and _same_kind(input, other):
-        return Mul.apply(input, other)
+    if isinstance(other, Tensor) and isinstance(input, Tensor) and out is None and \
+            input._dtype is other._dtype and input._device is other._device:
+        return Mul.apply(input, other)  # the hot case: no promotion, no checks
     if not isinstance(input, Tensor):
         input, other = other, input
     a, b, dtype = binary_operands(input, other)
