@@ -333,6 +333,7 @@ class Primitive(Node):
     # NotImplemented to defer to backward; backward stays the reference, and under
     # create_graph=True the only path, so double backward is unchanged.
     array_backward = None
+    _positions = None  # of the tensor arguments, when they are not the leading ones
     _saved = ()
     _packed = False
     _not_recording = False
@@ -466,7 +467,8 @@ class Primitive(Node):
             needs.append(False)
         ctx.next_functions = tuple(nexts)
         ctx.needs_input_grad = needs  # (a list here: indexed like torch's tuple)
-        ctx._positions = positions
+        if positions is not None:
+            ctx._positions = positions
         ctx._seq = next(_sequence)
         if anomaly.enabled:
             record_forward_trace(ctx)

@@ -49,11 +49,11 @@ class Add(_Binary):
     def array_backward(ctx, grad):
         if ctx.alpha != 1:
             return NotImplemented
-        need_a, need_b = ctx.needs_input_grad[:2]
+        needs = ctx.needs_input_grad
         shape = grad.shape
-        return (None if not need_a else grad if shape == ctx.a_shape else
+        return (None if not needs[0] else grad if shape == ctx.a_shape else
                 sum_to_array(grad, ctx.a_shape),
-                None if not need_b else grad if shape == ctx.b_shape else
+                None if not needs[1] else grad if shape == ctx.b_shape else
                 sum_to_array(grad, ctx.b_shape))
 
 
@@ -133,16 +133,15 @@ class Mul(_Binary):
             if isinstance(ctx.scalar, complex):
                 return NotImplemented
             return _in_dtype(grad * ctx.scalar, grad), None
+        # (Real gradient: neither operand is complex, or the product would be.)
         a, b = ctx.saved_arrays
-        if a.dtype.kind == "c" or b.dtype.kind == "c":
-            return NotImplemented
-        need_a, need_b = ctx.needs_input_grad[:2]
+        needs = ctx.needs_input_grad
         ga = gb = None
-        if need_a:
+        if needs[0]:
             ga = grad * b
             if ga.shape != a.shape or ga.dtype != a.dtype:
                 ga = grad_array_for(ga, a)
-        if need_b:
+        if needs[1]:
             gb = grad * a
             if gb.shape != b.shape or gb.dtype != b.dtype:
                 gb = grad_array_for(gb, b)
@@ -177,12 +176,11 @@ class Div(_Binary):
             if isinstance(ctx.scalar, complex):
                 return NotImplemented
             return _in_dtype(grad / ctx.scalar, grad), None
+        # (Real gradient: neither operand is complex, or the quotient would be.)
         a, b = ctx.saved_arrays
-        if a.dtype.kind == "c" or b.dtype.kind == "c":
-            return NotImplemented
-        need_a, need_b = ctx.needs_input_grad[:2]
-        return (grad_array_for(grad / b, a) if need_a else None,
-                grad_array_for(-grad * (a / (b * b)), b) if need_b else None)
+        needs = ctx.needs_input_grad
+        return (grad_array_for(grad / b, a) if needs[0] else None,
+                grad_array_for(-grad * (a / (b * b)), b) if needs[1] else None)
 
 
 class RDiv(Primitive):
