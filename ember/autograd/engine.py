@@ -5,6 +5,7 @@ among the ready ones, like torch's engine. Gradients for one node's outputs are
 summed in a buffer before it runs; tensor hooks and retain_grad see that sum.
 """
 import heapq
+import itertools
 import operator
 
 from . import anomaly_mode
@@ -15,14 +16,15 @@ from .graph import AccumulateGrad
 
 class _Pass:
     """One backward pass (what register_multi_grad_hook groups its hooks by)."""
-    __slots__ = ("nodes", "roots", "__weakref__")
+    __slots__ = ("nodes", "roots", "leaves", "__weakref__")
 
-    def __init__(self, nodes, roots):
-        self.nodes, self.roots = nodes, roots  # nodes: any collection of reached nodes
+    def __init__(self, nodes, roots, leaves=()):
+        # Collections of the nodes it reaches (leaves: AccumulateGrad nodes).
+        self.nodes, self.roots, self.leaves = nodes, roots, leaves
 
     @property
     def reachable(self):
-        return set(self.nodes) | set(self.roots)
+        return set(self.nodes) | set(self.roots) | set(self.leaves)
 
 
 _passes = []
@@ -140,7 +142,9 @@ def _execute_tensors(roots, root_grads, retain_graph, create_graph, capture=None
         buf = buffers.setdefault(node, [None] * node._num_outputs)
         buf[nr] = grad if buf[nr] is None else buf[nr] + grad
 
-    ready = [(-node._seq, id(node), node) for node in root_nodes if deps.get(node, 0) == 0]
+    # Ties (AccumulateGrad nodes all share the top number) go first come, first served.
+    arrival = itertools.count()
+    ready = [(-node._seq, next(arrival), node) for node in root_nodes if deps.get(node, 0) == 0]
     heapq.heapify(ready)
     pop, push = heapq.heappop, heapq.heappush
     prev_enabled = grad_state.enabled
@@ -174,7 +178,7 @@ def _execute_tensors(roots, root_grads, retain_graph, create_graph, capture=None
                     left = deps[nxt] - 1
                     deps[nxt] = left
                     if left == 0:
-                        push(ready, (-nxt._seq, id(nxt), nxt))
+                        push(ready, (-nxt._seq, next(arrival), nxt))
             else:
                 for nxt, _ in node.next_functions:
                     if nxt is None:
@@ -182,7 +186,7 @@ def _execute_tensors(roots, root_grads, retain_graph, create_graph, capture=None
                     left = deps[nxt] - 1
                     deps[nxt] = left
                     if left == 0:
-                        push(ready, (-nxt._seq, id(nxt), nxt))
+                        push(ready, (-nxt._seq, next(arrival), nxt))
     finally:
         grad_state.enabled = prev_enabled
         _passes.pop()
@@ -196,10 +200,11 @@ def execute_arrays(roots, root_grads, retain_graph):
     wrapping tensors; nodes with hooks or retain_grad see tensors, as in the general
     loop, and anomaly mode runs the general loop.
 
-    No dependency counting: a node's inputs always have smaller sequence numbers than
-    the node (they exist before it is recorded), so running every reachable node from
-    the newest to the oldest runs each after all its consumers -- the order the
-    general loop's ready queue produces too."""
+    The order is torch's, with no ready queue: a node's inputs always have smaller
+    sequence numbers than the node (they exist before it is recorded), so running the
+    reachable nodes from the newest to the oldest runs each after all its consumers.
+    Leaves' AccumulateGrad nodes run as soon as their last consumer has (torch gives
+    them the highest priority): they are counted instead of sorted."""
     if anomaly.enabled:
         from .graph import _wrap
         _execute_tensors(roots, [_wrap(g) for g in root_grads], retain_graph, False)
@@ -211,55 +216,112 @@ def execute_arrays(roots, root_grads, retain_graph):
             buf = buffers[node] = [None] * node._num_outputs
         buf[nr] = grad if buf[nr] is None else buf[nr] + grad
     root_nodes = list(buffers)
-    reachable = set(root_nodes)  # (_reachable, inlined)
+    reachable = set(root_nodes)
+    pending = {}  # AccumulateGrad -> its edges still to be delivered
     stack = list(root_nodes)
     while stack:
         for nxt, _ in stack.pop().next_functions:
-            if nxt is not None and nxt not in reachable:
+            if nxt is None:
+                continue
+            if nxt._is_accumulator:
+                pending[nxt] = pending.get(nxt, 0) + 1
+            elif nxt not in reachable:
                 reachable.add(nxt)
                 stack.append(nxt)
     order = sorted(reachable, key=_by_sequence, reverse=True)
 
     prev_enabled = grad_state.enabled
     grad_state.enabled = False
-    _passes.append(_Pass(reachable, root_nodes))
+    _passes.append(_Pass(reachable, root_nodes, pending))
+    ready = []  # (AccumulateGrad, gradient) made ready by the node that just ran
     try:
         for node in order:
             grads = buffers.pop(node, None)
-            if grads is None:
-                continue  # no gradient reaches it
-            if node._is_accumulator:
-                if node._hooked:
-                    _run_with_tensors(node, grads, retain_graph)
-                    continue
-                grad = grads[0]
-                if grad is not None:
-                    # Drop the loop's other references, so that .grad may keep the
-                    # array when nothing else holds it (see _accumulate_array).
-                    grads[0] = grads = grad_inputs = g = None
-                    node._accumulate_array(grad)
+            if node._is_accumulator:  # a root: runs now unless edges lead to it too
+                if grads is not None:
+                    if node in pending:
+                        buffers[node] = grads
+                    elif grads[0] is not None:
+                        ready.append((node, grads[0]))
+                        grads = grad_inputs = g = buf = None
+                        _run_ready(ready, retain_graph)
                 continue
-            if node._hooked:
-                grad_inputs = _run_with_tensors(node, grads, retain_graph)
-            else:
-                for g in grads:
-                    if g is not None:
-                        break
+            grad_inputs = None
+            if grads is not None:
+                if node._hooked:
+                    grad_inputs = _run_with_tensors(node, grads, retain_graph)
                 else:
-                    continue
-                grad_inputs = node._run_backward_arrays(grads)
-                if not retain_graph:
-                    node._release()
+                    for g in grads:
+                        if g is not None:
+                            grad_inputs = node._run_backward_arrays(grads)
+                            if not retain_graph:
+                                node._release()
+                            break
+            if grad_inputs is None:  # no gradient reached it: none flows on from here
+                if pending:
+                    _deliver_nothing(node, pending, buffers, ready)
+                    if ready:
+                        _run_ready(ready, retain_graph)
+                continue
             for (nxt, nr), g in zip(node.next_functions, grad_inputs):
-                if g is None or nxt is None:
+                if nxt is None:
+                    continue
+                if nxt._is_accumulator:
+                    left = pending[nxt] - 1
+                    pending[nxt] = left
+                    if left:  # more edges to come: sum in its buffer
+                        if g is not None:
+                            buf = buffers.get(nxt)
+                            if buf is None:
+                                buffers[nxt] = [g]
+                            else:
+                                buf[0] = g if buf[0] is None else buf[0] + g
+                        continue
+                    buf = buffers.pop(nxt, None)
+                    if buf is not None and buf[0] is not None:
+                        g = buf[0] if g is None else buf[0] + g
+                    if g is not None:
+                        ready.append((nxt, g))
+                    continue
+                if g is None:
                     continue
                 buf = buffers.get(nxt)
                 if buf is None:
                     buf = buffers[nxt] = [None] * nxt._num_outputs
                 buf[nr] = g if buf[nr] is None else buf[nr] + g
+            if ready:
+                # Drop the loop's references first, so that .grad may keep an array
+                # nothing else holds (see AccumulateGrad._accumulate_array).
+                grads = grad_inputs = g = buf = None
+                _run_ready(ready, retain_graph)
     finally:
         grad_state.enabled = prev_enabled
         _passes.pop()
+
+
+def _deliver_nothing(node, pending, buffers, ready):
+    """A node no gradient reached still counts as delivered to the leaves it feeds."""
+    for nxt, _ in node.next_functions:
+        if nxt is None or not nxt._is_accumulator:
+            continue
+        left = pending[nxt] - 1
+        pending[nxt] = left
+        if not left:
+            buf = buffers.pop(nxt, None)
+            if buf is not None and buf[0] is not None:
+                ready.append((nxt, buf[0]))
+
+
+def _run_ready(ready, retain_graph):
+    """Run the AccumulateGrad nodes made ready, in the order their edges came."""
+    for i in range(len(ready)):
+        node, grad = ready[i]
+        ready[i] = None  # only this frame holds grad now
+        if node._hooked:
+            _run_with_tensors(node, [grad], retain_graph)
+        else:
+            node._accumulate_array(grad)
+    ready.clear()
 
 
 _by_sequence = operator.attrgetter("_seq")

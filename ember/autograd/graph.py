@@ -141,9 +141,12 @@ class AccumulateGrad(Node):
 
     _name = "torch::autograd::AccumulateGrad"
 
+    # torch's sequence number for these nodes: the highest, so that a leaf's gradient
+    # is accumulated as soon as its consumers have all run.
+    _seq = 2 ** 64 - 1
+
     def __init__(self, variable):
         self._variable = weakref.ref(variable)
-        self._seq = next(_sequence)
 
     _is_accumulator = True
 
@@ -188,7 +191,7 @@ class AccumulateGrad(Node):
         if var is None:
             return
         if var.grad is None:
-            # References: the engine loop's local, this frame's, getrefcount's argument.
+            # References: the engine's caller frame, this frame's, getrefcount's argument.
             if sys.getrefcount(grad) > 3 or getattr(grad, "base", None) is not None or \
                     not grad.flags.c_contiguous:
                 grad = grad.copy()
