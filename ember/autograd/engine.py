@@ -293,7 +293,12 @@ def execute_arrays(roots, root_grads, retain_graph):
                 # Drop the loop's references first, so that .grad may keep an array
                 # nothing else holds (see AccumulateGrad._accumulate_array).
                 grads = grad_inputs = g = buf = None
-                _run_ready(ready, retain_graph)
+                if len(ready) == 1 and not ready[0][0]._hooked:  # (_run_ready, inlined)
+                    node, g = ready.pop()
+                    node._accumulate_array(g)
+                    g = None
+                else:
+                    _run_ready(ready, retain_graph)
     finally:
         grad_state.enabled = prev_enabled
         _passes.pop()

@@ -500,6 +500,8 @@ class Primitive(Node):
             if grads is not NotImplemented:
                 if type(grads) is not tuple:
                     return (grads,)  # the gradient of the one tensor argument
+                if len(grads) == len(self.next_functions):
+                    return grads
                 return self._tensor_grads(grads)
         return _unwrap(self._run_backward([_wrap(g) for g in grad_outputs]))
 
