@@ -15,6 +15,7 @@ from ._device import CPU, device as _device_cls
 from . import autograd as _autograd
 from .autograd import graph
 from .autograd.engine import execute_arrays as _execute_arrays
+from .backend import array_module_of
 from .autograd.grad_mode import state as grad_state
 
 _new = object.__new__
@@ -344,7 +345,7 @@ class Tensor:
             # (autograd.backward's checks could not fail here).
             data = self._data
             seed = numpy.empty_like(data) if type(data) is _ndarray else \
-                data.__array_namespace__().empty_like(data)
+                array_module_of(data).xp.empty_like(data)
             seed[...] = 1
             _execute_arrays([(fn, self._output_nr)], [seed], retain_graph)
             return
