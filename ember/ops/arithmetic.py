@@ -127,12 +127,11 @@ class Mul(_Binary):
 
     @staticmethod
     def array_backward(ctx, grad):
-        if grad.dtype.kind == "c":
-            return NotImplemented
-        if ctx.scalar is not None:
-            if isinstance(ctx.scalar, complex):
-                return NotImplemented
-            return _in_dtype(grad * ctx.scalar, grad), None
+        scalar = ctx.scalar
+        if grad.dtype.kind == "c" or isinstance(scalar, complex):
+            return NotImplemented  # the tensor backward conjugates
+        if scalar is not None:
+            return _in_dtype(grad * scalar, grad), None
         # (Real gradient: neither operand is complex, or the product would be.)
         a, b = ctx.saved_arrays
         needs = ctx.needs_input_grad
@@ -170,12 +169,11 @@ class Div(_Binary):
 
     @staticmethod
     def array_backward(ctx, grad):
-        if grad.dtype.kind == "c":
-            return NotImplemented
-        if ctx.scalar is not None:
-            if isinstance(ctx.scalar, complex):
-                return NotImplemented
-            return _in_dtype(grad / ctx.scalar, grad), None
+        scalar = ctx.scalar
+        if grad.dtype.kind == "c" or isinstance(scalar, complex):
+            return NotImplemented  # the tensor backward conjugates
+        if scalar is not None:
+            return _in_dtype(grad / scalar, grad), None
         # (Real gradient: neither operand is complex, or the quotient would be.)
         a, b = ctx.saved_arrays
         needs = ctx.needs_input_grad
