@@ -31,7 +31,14 @@ _passes = []
 
 
 def current_pass():
-    return _passes[-1] if _passes else None
+    """The backward pass running now (None outside backward). The loops push the
+    arguments of its _Pass; it is built on first request (most passes never ask)."""
+    if not _passes:
+        return None
+    top = _passes[-1]
+    if type(top) is tuple:
+        top = _passes[-1] = _Pass(*top)
+    return top
 
 
 def _dependencies(roots):
@@ -149,7 +156,7 @@ def _execute_tensors(roots, root_grads, retain_graph, create_graph, capture=None
     pop, push = heapq.heappop, heapq.heappush
     prev_enabled = grad_state.enabled
     grad_state.enabled = create_graph
-    _passes.append(_Pass(deps, root_nodes))
+    _passes.append((deps, root_nodes))
     try:
         while ready:
             node = pop(ready)[2]
@@ -232,7 +239,7 @@ def execute_arrays(roots, root_grads, retain_graph):
 
     prev_enabled = grad_state.enabled
     grad_state.enabled = False
-    _passes.append(_Pass(reachable, root_nodes, pending))
+    _passes.append((reachable, root_nodes, pending))
     ready = []  # (AccumulateGrad, gradient) made ready by the node that just ran
     try:
         for node in order:
