@@ -102,6 +102,8 @@ from .utils import checkpoint as _checkpoint, hooks as _hooks  # noqa: E402,F401
 Tensor.share_memory_ = multiprocessing.share_memory_
 Tensor.is_shared = multiprocessing.is_shared
 
+from ._missing import install_tensor_placeholders as _install_placeholders  # noqa: E402
 from ._missing import module_getattr as _module_getattr  # noqa: E402
 
+_install_placeholders(Tensor)  # last: every Tensor method is bound by now
 __getattr__ = _module_getattr(__name__)

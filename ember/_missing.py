@@ -22,3 +22,23 @@ def module_getattr(module_name):
             raise AttributeError(f"module '{module_name}' has no attribute '{name}'")
         raise missing(f"{torch_name}.{name}")
     return __getattr__
+
+
+class _MissingTensorAttribute:
+    """Stands on ember.Tensor for a torch.Tensor attribute ember lacks: reading it
+    raises NotImplementedInEmber. A plain class attribute, so the attribute lookups
+    of the hot path stay fast: a ``Tensor.__getattr__`` would slow down every one."""
+
+    def __init__(self, name):
+        self.name = name
+
+    def __get__(self, instance, owner=None):
+        raise missing(f"torch.Tensor.{self.name}")
+
+
+def install_tensor_placeholders(tensor_cls):
+    """Put a placeholder on tensor_cls for every torch.Tensor attribute it lacks."""
+    from ._torch_names import TENSOR_ATTRIBUTES
+    for name in TENSOR_ATTRIBUTES:
+        if not hasattr(tensor_cls, name):
+            setattr(tensor_cls, name, _MissingTensorAttribute(name))

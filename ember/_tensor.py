@@ -422,13 +422,6 @@ class Tensor:
 
     __hash__ = object.__hash__
 
-    def __getattr__(self, name):
-        # Only reached when normal lookup fails: name the torch API ember lacks.
-        if name.startswith("_"):
-            raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
-        from ._missing import missing
-        raise missing(f"torch.Tensor.{name}")
-
     def __format__(self, spec):
         if self._data.ndim == 0:
             return self.item().__format__(spec)

@@ -57,6 +57,12 @@ def test_script_exceptions_propagate(tmp_path):
 def test_missing_names_raise_not_implemented():
     with pytest.raises(NotImplementedError, match="ember does not implement torch.xyz yet"):
         ember.xyz
-    with pytest.raises(NotImplementedError, match="torch.Tensor.no_such_method"):
+    # A torch.Tensor method ember lacks names itself; any other name is torch's plain
+    # AttributeError.
+    with pytest.raises(NotImplementedError, match="ember does not implement "
+                                                  "torch.Tensor.lcm yet"):
+        ember.ones(1).lcm(ember.ones(1))
+    assert getattr(ember.ones(1), "lcm", None) is None and not hasattr(ember.Tensor, "lcm")
+    with pytest.raises(AttributeError, match="'Tensor' object has no attribute 'no_such_m"):
         ember.ones(1).no_such_method()
     assert getattr(ember.ones(1), "no_such_method", None) is None
