@@ -217,6 +217,20 @@ def expand_array(grad, shape):
     return out
 
 
+def output_array(ctx):
+    """ctx.output() as a bare array (save_output primitives), with the same checks:
+    freed graph, output modified in place since forward."""
+    if ctx._freed or ctx._out_version[0][0] != ctx._out_version[1]:
+        ctx.output()  # raises torch's error
+    return ctx._out
+
+
+def in_dtype(result, grad):
+    """An array_backward result in the gradient's dtype (NumPy widens bfloat16 by a
+    Python float; torch keeps it)."""
+    return result if result.dtype == grad.dtype else result.astype(grad.dtype)
+
+
 def grad_for(grad, like):
     """A gradient reduced to like's shape and cast to like's dtype."""
     grad = sum_to(grad, like.shape)

@@ -6,8 +6,8 @@ Binary primitives take (Tensor, Tensor-or-scalar) already promoted to one dtype 
 from .. import _dtype as dtypes
 from .._tensor import Tensor
 from ..autograd.graph import Primitive
-from ._util import (apply_inplace, binary_operands, grad_array_for, grad_for, sum_to,
-                    sum_to_array, write_out, wrapped_int, xp_of)
+from ._util import (apply_inplace, binary_operands, grad_array_for, grad_for, in_dtype,
+                    sum_to, sum_to_array, write_out, wrapped_int, xp_of)
 from ..amp.autocast_mode import autocast_call, state as amp_state
 
 
@@ -131,7 +131,7 @@ class Mul(_Binary):
         if grad.dtype.kind == "c" or isinstance(scalar, complex):
             return NotImplemented  # the tensor backward conjugates
         if scalar is not None:
-            return _in_dtype(grad * scalar, grad), None
+            return in_dtype(grad * scalar, grad), None
         # (Real gradient: neither operand is complex, or the product would be.)
         a, b = ctx.saved_arrays
         needs = ctx.needs_input_grad
@@ -173,7 +173,7 @@ class Div(_Binary):
         if grad.dtype.kind == "c" or isinstance(scalar, complex):
             return NotImplemented  # the tensor backward conjugates
         if scalar is not None:
-            return _in_dtype(grad / scalar, grad), None
+            return in_dtype(grad / scalar, grad), None
         # (Real gradient: neither operand is complex, or the quotient would be.)
         a, b = ctx.saved_arrays
         needs = ctx.needs_input_grad
@@ -201,7 +201,7 @@ class RDiv(Primitive):
         (a,) = ctx.saved_arrays
         if grad.dtype.kind == "c" or isinstance(ctx.scalar, complex):
             return NotImplemented
-        return _in_dtype(-grad * (ctx.scalar / (a * a)), grad)
+        return in_dtype(-grad * (ctx.scalar / (a * a)), grad)
 
 
 class Neg(Primitive):
@@ -278,12 +278,6 @@ class RPow(Primitive):
         log_s = cmath.log(ctx.scalar) if isinstance(ctx.scalar, complex) or ctx.scalar < 0 \
             else math.log(ctx.scalar)
         return grad * _conj(ctx.output() * log_s)
-
-
-def _in_dtype(result, grad):
-    """An array_backward result in the gradient's dtype (NumPy widens bfloat16 by a
-    Python float; torch keeps it)."""
-    return result if result.dtype == grad.dtype else result.astype(grad.dtype)
 
 
 def _like(result, a):

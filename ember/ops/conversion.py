@@ -38,6 +38,16 @@ class ToCopy(Primitive):
         return to(grad, dtype=ctx.src_dtype if ctx.src_dtype.is_floating_point or
                   ctx.src_dtype.is_complex else None, device=ctx.src_device)
 
+    @staticmethod
+    def array_backward(ctx, grad):
+        src = ctx.src_device
+        if src is not ctx.out_device and src != ctx.out_device:
+            return NotImplemented  # a device move: the tensor path moves it back
+        dtype = ctx.src_dtype
+        if dtype.numpy == grad.dtype or not (dtype.is_floating_point or dtype.is_complex):
+            return grad
+        return _astype(grad, dtype)
+
 
 def _move(array, src, dst):
     if src.type == "cpu" and dst.type == "cpu":
@@ -137,6 +147,10 @@ class Clone(Primitive):
 
     @staticmethod
     def backward(ctx, grad):
+        return grad
+
+    @staticmethod
+    def array_backward(ctx, grad):
         return grad
 
 

@@ -14,7 +14,7 @@ from .. import _dtype as dtypes
 from .._tensor import Tensor
 from ..autograd.graph import Primitive
 from ..autograd.grad_mode import state as grad_state
-from ..backend import backend_for, cpu_backend
+from ..backend import array_module_of, backend_for, cpu_backend
 from ._util import (apply_inplace, broadcast_shapes, cast, check_inplace_allowed, sum_to,
                     type_name, xp_of)
 from ..amp.autocast_mode import autocast_call, state as amp_state
@@ -311,6 +311,12 @@ class BasicIndex(Primitive):
     def backward(ctx, grad):
         return IndexBackwardScatter.apply(grad, ctx.shape, ctx.key, False)
 
+    @staticmethod
+    def array_backward(ctx, grad):
+        out = array_module_of(grad).xp.zeros(ctx.shape, dtype=grad.dtype)
+        out[ctx.key] = grad
+        return out
+
 
 class Index(Primitive):
     """Advanced indexing (copies); its backward scatter-adds into zeros."""
@@ -323,6 +329,15 @@ class Index(Primitive):
     @staticmethod
     def backward(ctx, grad):
         return IndexBackwardScatter.apply(grad, ctx.shape, ctx.key, True)
+
+    @staticmethod
+    def array_backward(ctx, grad):
+        backend = array_module_of(grad)
+        out = backend.xp.zeros(ctx.shape, dtype=grad.dtype)
+        # grad has the shape of x[key]: no broadcast, and forward checked the bounds.
+        if not _maybe_empty(ctx.shape, ctx.key):
+            backend.scatter_add(out, ctx.key, grad)
+        return out
 
 
 def read_at(xp, data, key):

@@ -8,8 +8,9 @@ from .. import _dtype as dtypes
 from ..autograd.graph import Primitive
 from . import linalg_decomp, linalg_solve
 from ._linalg_common import conj, eye_like, square_float
-from ._util import (apply_inplace, broadcast_shapes, check_same_device, sum_to, type_name,
-                    write_out, xp_of)
+from ._util import (apply_inplace, broadcast_shapes, check_same_device, in_dtype, sum_to,
+                    sum_to_array, type_name, write_out, xp_of)
+from ..backend import array_module_of
 from .linalg_einsum import einsum
 from .reduction import write_out_tuple
 from ..amp.autocast_mode import autocast_call, state as amp_state
@@ -56,6 +57,35 @@ class Matmul(Primitive):
             ga = sum_to(g @ conj(b2.mT), a2.shape).reshape(a.shape)
         if ctx.needs_input_grad[1]:
             gb = sum_to(conj(a2.mT) @ g, b2.shape).reshape(b.shape)
+        return ga, gb
+
+    @staticmethod
+    def array_backward(ctx, grad):
+        if grad.dtype.kind == "c":
+            return NotImplemented  # the tensor backward conjugates
+        a, b = ctx.saved_arrays
+        need_a, need_b = ctx.needs_input_grad
+        if a.ndim == 1 and b.ndim == 1:  # dot: grad is 0-d
+            return (grad * b if need_a else None), (grad * a if need_b else None)
+        matmul = array_module_of(grad).xp.matmul
+        # As backward: vectors become a row (a) or a column (b), and grad follows.
+        a2 = a.reshape(1, -1) if a.ndim == 1 else a
+        b2 = b.reshape(-1, 1) if b.ndim == 1 else b
+        g = grad
+        if a.ndim == 1:
+            g = g[..., None, :]
+        if b.ndim == 1:
+            g = g[..., None]
+        ga = gb = None
+        if need_a:
+            # (in_dtype: NumPy multiplies bfloat16 matrices into float32)
+            ga = sum_to_array(in_dtype(matmul(g, b2.swapaxes(-1, -2)), grad), a2.shape)
+            if a.ndim == 1:
+                ga = ga.reshape(a.shape)
+        if need_b:
+            gb = sum_to_array(in_dtype(matmul(a2.swapaxes(-1, -2), g), grad), b2.shape)
+            if b.ndim == 1:
+                gb = gb.reshape(b.shape)
         return ga, gb
 
 

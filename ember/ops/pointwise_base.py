@@ -9,8 +9,10 @@ import contextlib
 from .. import _dtype as dtypes
 from .._tensor import Tensor
 from ..autograd.graph import Primitive
-from ._util import (apply_inplace, binary_operands, cast, check_same_device, grad_for,
-                    python_scalar, result_type, type_name, write_out, xp_of)
+from ._util import (apply_inplace, binary_operands, cast, check_same_device, grad_array_for,
+                    grad_for, in_dtype, output_array, python_scalar, result_type,
+                    sum_to_array, type_name, write_out, xp_of)
+from ..backend import array_module_of
 from ..amp.autocast_mode import autocast_call, state as amp_state
 
 # ---------------------------------------------------------------- dtype rules
@@ -61,12 +63,14 @@ def zeros_for(like):
 
 # ---------------------------------------------------------------- unary primitives
 
-def unary_primitive(name, kernel, derivative=None, uses_output=False):
+def unary_primitive(name, kernel, derivative=None, uses_output=False, array_derivative=None):
     """A primitive y = kernel(xp, array) with dy/dx = derivative(saved), where saved
     is the input (or the output when uses_output) as an ember Tensor.
 
     The gradient is grad * conj(dy/dx), torch's convention for complex inputs.
     derivative=None means the gradient is zero (floor, round...).
+    array_derivative(xp, saved_array): the same derivative over the backend array, for
+    the primitive's array_backward twin (none without it).
     """
     def forward(ctx, x):
         if derivative is not None and not uses_output:
@@ -79,9 +83,20 @@ def unary_primitive(name, kernel, derivative=None, uses_output=False):
         d = derivative(ctx.output() if uses_output else ctx.saved_tensors[0])
         return grad * (d.conj() if d._dtype.is_complex else d)
 
-    return type(name, (Primitive,), {
-        "forward": staticmethod(forward), "backward": staticmethod(backward),
-        "save_output": uses_output and derivative is not None, "__module__": __name__})
+    def array_backward(ctx, grad):
+        saved = output_array(ctx) if uses_output else ctx.saved_arrays[0]
+        xp = array_module_of(saved).xp
+        d = array_derivative(xp, saved)
+        if d.dtype.kind == "c":
+            d = xp.conj(d)
+        return in_dtype(grad * d, grad)
+
+    namespace = {"forward": staticmethod(forward), "backward": staticmethod(backward),
+                 "save_output": uses_output and derivative is not None,
+                 "__module__": __name__}
+    if array_derivative is not None:
+        namespace["array_backward"] = staticmethod(array_backward)
+    return type(name, (Primitive,), namespace)
 
 
 def unary_function(primitive, name, complex_kernel=None):
@@ -250,6 +265,16 @@ class Where(Primitive):
             if ctx.needs_input_grad[2] else None
         return None, ga, gb
 
+    @staticmethod
+    def array_backward(ctx, grad):
+        (condition,) = ctx.saved_arrays
+        xp = array_module_of(grad).xp
+        zero = xp.zeros((), dtype=grad.dtype)
+        need = ctx.needs_input_grad
+        return (None,
+                sum_to_array(xp.where(condition, grad, zero), ctx.a_shape) if need[1] else None,
+                sum_to_array(xp.where(condition, zero, grad), ctx.b_shape) if need[2] else None)
+
 
 class _Shape:
     """Shape and dtype standing in for a tensor in grad_for."""
@@ -286,6 +311,11 @@ class Maximum(BinaryPrimitive):
     def gradients(ctx, grad, a, b):
         return _minmax_grads(grad, a, b, a < b, a > b)
 
+    @staticmethod
+    def array_backward(ctx, grad):
+        a, b = ctx.saved_arrays
+        return _minmax_array_grads(ctx, grad, a, b, a < b, a > b)
+
 
 class Minimum(BinaryPrimitive):
     kernel = staticmethod(lambda xp, a, b: xp.minimum(a, b))
@@ -294,6 +324,11 @@ class Minimum(BinaryPrimitive):
     def gradients(ctx, grad, a, b):
         return _minmax_grads(grad, a, b, a > b, a < b)
 
+    @staticmethod
+    def array_backward(ctx, grad):
+        a, b = ctx.saved_arrays
+        return _minmax_array_grads(ctx, grad, a, b, a > b, a < b)
+
 
 def _minmax_grads(grad, a, b, a_loses, b_loses):
     # NOTE: torch's rule: ties split the gradient evenly; where either input is NaN
@@ -301,6 +336,16 @@ def _minmax_grads(grad, a, b, a_loses, b_loses):
     zero = grad.new_zeros(())
     shared = where(a == b, grad / 2, grad)
     return where(a_loses, zero, shared), where(b_loses, zero, shared)
+
+
+def _minmax_array_grads(ctx, grad, a, b, a_loses, b_loses):
+    """_minmax_grads over arrays, reduced to the inputs (BinaryPrimitive.backward's part)."""
+    xp = array_module_of(grad).xp
+    zero = xp.zeros((), dtype=grad.dtype)
+    shared = xp.where(a == b, in_dtype(grad / 2, grad), grad)
+    need_a, need_b = ctx.needs_input_grad
+    return (grad_array_for(xp.where(a_loses, zero, shared), a) if need_a else None,
+            grad_array_for(xp.where(b_loses, zero, shared), b) if need_b else None)
 
 
 def _minmax(primitive, name):
@@ -344,6 +389,17 @@ class Clamp(Primitive):
         if ctx.high is not None:
             keep = keep & (x <= ctx.high)
         return grad * keep
+
+    @staticmethod
+    def array_backward(ctx, grad):
+        (x,) = ctx.saved_arrays
+        keep = x == x  # True except NaN; torch passes the gradient at the bounds
+        if ctx.low is not None:
+            keep &= x >= ctx.low
+        if ctx.high is not None:
+            keep &= x <= ctx.high
+        # (a multiplication, as backward's, so that NaN gradients stay NaN)
+        return grad * keep.astype(grad.dtype)
 
 
 class ClampTensor(Primitive):

@@ -10,7 +10,7 @@ import math
 
 from .. import _dtype as dtypes
 from ..autograd.graph import Primitive
-from ._util import write_out, xp_of
+from ._util import output_array, write_out, xp_of
 from .pointwise_base import (_float_input, inplace, not_implemented, quiet, require_tensor,
                              run_kernel, unary_function, unary_primitive, where)
 
@@ -40,31 +40,53 @@ def _sinc_derivative(x):
 
 
 # Each entry: primitive name, kernel, derivative (of the input, or of the output when
-# the last field is True).
-Exp = unary_primitive("Exp", lambda xp, a: xp.exp(a), lambda y: y, True)
-Exp2 = unary_primitive("Exp2", lambda xp, a: xp.exp2(a), lambda y: y * _LN2, True)
-Expm1 = unary_primitive("Expm1", lambda xp, a: xp.expm1(a), lambda y: y + 1, True)
-Log = unary_primitive("Log", lambda xp, a: xp.log(a), lambda x: 1 / x)
-Log2 = unary_primitive("Log2", lambda xp, a: xp.log2(a), lambda x: 1 / (x * _LN2))
-Log10 = unary_primitive("Log10", lambda xp, a: xp.log10(a), lambda x: 1 / (x * _LN10))
-Log1p = unary_primitive("Log1p", lambda xp, a: xp.log1p(a), lambda x: 1 / (x + 1))
-Sqrt = unary_primitive("Sqrt", lambda xp, a: xp.sqrt(a), lambda y: 0.5 / y, True)
+# uses_output is True), and the same derivative over backend arrays for array_backward.
+Exp = unary_primitive("Exp", lambda xp, a: xp.exp(a), lambda y: y, True,
+                      lambda xp, y: y)
+Exp2 = unary_primitive("Exp2", lambda xp, a: xp.exp2(a), lambda y: y * _LN2, True,
+                       lambda xp, y: y * _LN2)
+Expm1 = unary_primitive("Expm1", lambda xp, a: xp.expm1(a), lambda y: y + 1, True,
+                        lambda xp, y: y + 1)
+Log = unary_primitive("Log", lambda xp, a: xp.log(a), lambda x: 1 / x,
+                      array_derivative=lambda xp, x: 1 / x)
+Log2 = unary_primitive("Log2", lambda xp, a: xp.log2(a), lambda x: 1 / (x * _LN2),
+                       array_derivative=lambda xp, x: 1 / (x * _LN2))
+Log10 = unary_primitive("Log10", lambda xp, a: xp.log10(a), lambda x: 1 / (x * _LN10),
+                        array_derivative=lambda xp, x: 1 / (x * _LN10))
+Log1p = unary_primitive("Log1p", lambda xp, a: xp.log1p(a), lambda x: 1 / (x + 1),
+                        array_derivative=lambda xp, x: 1 / (x + 1))
+Sqrt = unary_primitive("Sqrt", lambda xp, a: xp.sqrt(a), lambda y: 0.5 / y, True,
+                       lambda xp, y: 0.5 / y)
 Rsqrt = unary_primitive("Rsqrt", lambda xp, a: 1 / xp.sqrt(a), lambda y: y * y * y * -0.5,
-                        True)
-Reciprocal = unary_primitive("Reciprocal", lambda xp, a: 1 / a, lambda y: -(y * y), True)
-Sin = unary_primitive("Sin", lambda xp, a: xp.sin(a), lambda x: x.cos())
-Cos = unary_primitive("Cos", lambda xp, a: xp.cos(a), lambda x: -x.sin())
-Tan = unary_primitive("Tan", lambda xp, a: xp.tan(a), lambda y: y * y + 1, True)
-Asin = unary_primitive("Asin", lambda xp, a: xp.arcsin(a), lambda x: (1 - x * x).rsqrt())
-Acos = unary_primitive("Acos", lambda xp, a: xp.arccos(a), lambda x: -(1 - x * x).rsqrt())
-Atan = unary_primitive("Atan", lambda xp, a: xp.arctan(a), lambda x: 1 / (x * x + 1))
-Sinh = unary_primitive("Sinh", lambda xp, a: xp.sinh(a), lambda x: x.cosh())
-Cosh = unary_primitive("Cosh", lambda xp, a: xp.cosh(a), lambda x: x.sinh())
-Tanh = unary_primitive("Tanh", lambda xp, a: xp.tanh(a), lambda y: 1 - y * y, True)
-Asinh = unary_primitive("Asinh", lambda xp, a: xp.arcsinh(a), lambda x: (x * x + 1).rsqrt())
-Acosh = unary_primitive("Acosh", lambda xp, a: xp.arccosh(a), lambda x: (x * x - 1).rsqrt())
-Atanh = unary_primitive("Atanh", lambda xp, a: xp.arctanh(a), lambda x: 1 / (1 - x * x))
-Sigmoid = unary_primitive("Sigmoid", _sigmoid_kernel, lambda y: y * (1 - y), True)
+                        True, lambda xp, y: y * y * y * -0.5)
+Reciprocal = unary_primitive("Reciprocal", lambda xp, a: 1 / a, lambda y: -(y * y), True,
+                             lambda xp, y: -(y * y))
+Sin = unary_primitive("Sin", lambda xp, a: xp.sin(a), lambda x: x.cos(),
+                      array_derivative=lambda xp, x: xp.cos(x))
+Cos = unary_primitive("Cos", lambda xp, a: xp.cos(a), lambda x: -x.sin(),
+                      array_derivative=lambda xp, x: -xp.sin(x))
+Tan = unary_primitive("Tan", lambda xp, a: xp.tan(a), lambda y: y * y + 1, True,
+                      lambda xp, y: y * y + 1)
+Asin = unary_primitive("Asin", lambda xp, a: xp.arcsin(a), lambda x: (1 - x * x).rsqrt(),
+                       array_derivative=lambda xp, x: 1 / xp.sqrt(1 - x * x))
+Acos = unary_primitive("Acos", lambda xp, a: xp.arccos(a), lambda x: -(1 - x * x).rsqrt(),
+                       array_derivative=lambda xp, x: -1 / xp.sqrt(1 - x * x))
+Atan = unary_primitive("Atan", lambda xp, a: xp.arctan(a), lambda x: 1 / (x * x + 1),
+                       array_derivative=lambda xp, x: 1 / (x * x + 1))
+Sinh = unary_primitive("Sinh", lambda xp, a: xp.sinh(a), lambda x: x.cosh(),
+                       array_derivative=lambda xp, x: xp.cosh(x))
+Cosh = unary_primitive("Cosh", lambda xp, a: xp.cosh(a), lambda x: x.sinh(),
+                       array_derivative=lambda xp, x: xp.sinh(x))
+Tanh = unary_primitive("Tanh", lambda xp, a: xp.tanh(a), lambda y: 1 - y * y, True,
+                       lambda xp, y: 1 - y * y)
+Asinh = unary_primitive("Asinh", lambda xp, a: xp.arcsinh(a), lambda x: (x * x + 1).rsqrt(),
+                        array_derivative=lambda xp, x: 1 / xp.sqrt(x * x + 1))
+Acosh = unary_primitive("Acosh", lambda xp, a: xp.arccosh(a), lambda x: (x * x - 1).rsqrt(),
+                        array_derivative=lambda xp, x: 1 / xp.sqrt(x * x - 1))
+Atanh = unary_primitive("Atanh", lambda xp, a: xp.arctanh(a), lambda x: 1 / (1 - x * x),
+                        array_derivative=lambda xp, x: 1 / (1 - x * x))
+Sigmoid = unary_primitive("Sigmoid", _sigmoid_kernel, lambda y: y * (1 - y), True,
+                          lambda xp, y: y * (1 - y))
 Sinc = unary_primitive("Sinc", _sinc_kernel, _sinc_derivative)
 # NOTE: floor/ceil/trunc/round have zero gradient everywhere, as in torch.
 Sign = unary_primitive("Sign", lambda xp, a: a.copy() if a.dtype.kind == "b" else
@@ -111,6 +133,11 @@ class Relu(Primitive):
     def backward(ctx, grad):
         # NOTE: the gradient at exactly 0 is 0, as in torch.
         return grad * (ctx.output() > 0)
+
+    @staticmethod
+    def array_backward(ctx, grad):
+        # (a multiplication, as backward's, so that NaN gradients stay NaN)
+        return grad * (output_array(ctx) > 0).astype(grad.dtype)
 
 
 def relu(input):
@@ -216,7 +243,8 @@ def logit(input, eps=None, *, out=None):
 def _angle_conversion(name, primitive_name, factor):
     # NOTE: a primitive so that float16/bfloat16 scale in float32, as torch does.
     primitive = unary_primitive(primitive_name, lambda xp, a: a * factor,
-                                lambda x: x.new_full((), factor))
+                                lambda x: x.new_full((), factor),
+                                array_derivative=lambda xp, x: xp.full((), factor, x.dtype))
 
     def fn(input, *, out=None):
         require_tensor(input, name)

@@ -13,8 +13,8 @@ import warnings
 from .. import _dtype as dtypes
 from .._tensor import Tensor
 from ..autograd.graph import Primitive
-from ._util import (acc_dtype, cast, expand_array, normalize_dims, sum_array, type_name,
-                    wrap_dim, write_out, xp_of)
+from ._util import (acc_dtype, cast, expand_array, normalize_dims, output_array, sum_array,
+                    type_name, wrap_dim, write_out, xp_of)
 from ..amp.autocast_mode import autocast_call, state as amp_state
 
 
@@ -716,7 +716,7 @@ class Softmax(Primitive):
     @staticmethod
     def forward(ctx, x, dim):
         ctx.dim = dim
-        xp = xp_of(x)
+        xp = ctx.xp = xp_of(x)  # (array_backward's array module)
         data = x._data
         shifted = data - data.max(axis=dim, keepdims=True)
         e = xp.exp(shifted)
@@ -728,6 +728,15 @@ class Softmax(Primitive):
         y = ctx.output()
         return (grad - (grad * y).sum(ctx.dim, keepdim=True)) * y
 
+    @staticmethod
+    def array_backward(ctx, grad):
+        y = output_array(ctx)
+        out = grad * y  # our own temporary: the rest works in place on it
+        total = sum_array(out, (ctx.dim,), True)
+        ctx.xp.subtract(grad, total, out=out)
+        out *= y
+        return out
+
 
 class LogSoftmax(Primitive):
     save_output = True
@@ -735,7 +744,7 @@ class LogSoftmax(Primitive):
     @staticmethod
     def forward(ctx, x, dim):
         ctx.dim = dim
-        xp = xp_of(x)
+        xp = ctx.xp = xp_of(x)  # (array_backward's array module)
         data = x._data
         shifted = data - data.max(axis=dim, keepdims=True)
         return shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
@@ -744,6 +753,15 @@ class LogSoftmax(Primitive):
     def backward(ctx, grad):
         y = ctx.output()
         return grad - y.exp() * grad.sum(ctx.dim, keepdim=True)
+
+    @staticmethod
+    def array_backward(ctx, grad):
+        y = output_array(ctx)
+        xp = ctx.xp
+        out = xp.exp(y)  # our own temporary: the rest works in place on it
+        out *= sum_array(grad, (ctx.dim,), True)
+        xp.subtract(grad, out, out=out)
+        return out
 
 
 def _softmax_input(input, dim, dtype):

@@ -11,7 +11,7 @@ import builtins
 from .. import _dtype as dtypes
 from .._tensor import Tensor
 from ..autograd.graph import Primitive
-from ..backend import backend_for, cpu_backend
+from ..backend import array_module_of, backend_for, cpu_backend
 from ._util import (apply_inplace, broadcast_shapes, cast, type_name, wrap_dim, write_out,
                     xp_of)
 from .indexing import Index, IndexBackwardScatter, IndexPut, scalar_fits
@@ -115,6 +115,16 @@ class Gather(Primitive):
     @staticmethod
     def backward(ctx, grad):
         return ScatterAdd.apply(grad.new_zeros(ctx.shape), ctx.dim, ctx.index, grad), None, None
+
+    @staticmethod
+    def array_backward(ctx, grad):
+        # ScatterAdd.forward into zeros (the bounds were checked in forward).
+        backend = array_module_of(grad)
+        index = ctx.index._data
+        out = backend.xp.zeros(ctx.shape, dtype=grad.dtype)
+        backend.scatter_add(out, _scatter_key(backend.xp, index, ctx.dim),
+                            _leading(grad, index.shape))
+        return out, None, None
 
 
 def _src_grad(grad, dim, index, src_shape):

@@ -10,7 +10,8 @@ import warnings
 from .._tensor import Size, Tensor
 from ..autograd.graph import Primitive
 from ._util import (backend_of, check_inplace_allowed, check_same_device, result_type, cast,
-                    sum_to, wrap_dim, write_out, xp_of)
+                    sum_to, sum_to_array, wrap_dim, write_out, xp_of)
+from ..backend import array_module_of
 from ..amp.autocast_mode import autocast_call, state as amp_state
 
 
@@ -68,6 +69,10 @@ class View(Primitive):
     def backward(ctx, grad):
         return grad.reshape(ctx.in_shape)
 
+    @staticmethod
+    def array_backward(ctx, grad):
+        return grad.reshape(ctx.in_shape)
+
 
 class Reshape(Primitive):
     """A reshape that had to copy (non-viewable layout)."""
@@ -80,6 +85,10 @@ class Reshape(Primitive):
 
     @staticmethod
     def backward(ctx, grad):
+        return grad.reshape(ctx.in_shape)
+
+    @staticmethod
+    def array_backward(ctx, grad):
         return grad.reshape(ctx.in_shape)
 
 
@@ -159,6 +168,10 @@ class Transpose(Primitive):
     def backward(ctx, grad):
         return grad.transpose(*ctx.dims)
 
+    @staticmethod
+    def array_backward(ctx, grad):
+        return grad.swapaxes(*ctx.dims)
+
 
 def _alias(input):
     """A view of all of input (torch returns one where an op changes nothing)."""
@@ -183,10 +196,19 @@ class Permute(Primitive):
 
     @staticmethod
     def backward(ctx, grad):
-        inverse = [0] * len(ctx.dims)
-        for i, d in enumerate(ctx.dims):
-            inverse[d] = i
-        return grad.permute(inverse)
+        return grad.permute(_inverse(ctx.dims))
+
+    @staticmethod
+    def array_backward(ctx, grad):
+        return grad.transpose(_inverse(ctx.dims))
+
+
+def _inverse(dims):
+    """The permutation that undoes dims."""
+    inverse = [0] * len(dims)
+    for i, d in enumerate(dims):
+        inverse[d] = i
+    return inverse
 
 
 def permute(input, *dims):
@@ -288,6 +310,10 @@ class Expand(Primitive):
     @staticmethod
     def backward(ctx, grad):
         return sum_to(grad, ctx.in_shape)
+
+    @staticmethod
+    def array_backward(ctx, grad):
+        return sum_to_array(grad, ctx.in_shape)
 
 
 def expand(self, *sizes):
@@ -444,6 +470,27 @@ class Cat(Primitive):
         return (None, None) + tuple(grad.new_zeros(0) if s is None else next(parts)
                                     for s in ctx.sizes)
 
+    @staticmethod
+    def array_backward(ctx, grad):
+        # One gradient per tensor argument: slices of grad along dim. (needs_input_grad
+        # also counts dim and skip: tensor i is argument i + 2.)
+        needs = ctx.needs_input_grad
+        key = [builtins.slice(None)] * grad.ndim
+        grads = []
+        start = 0
+        for i, size in enumerate(ctx.sizes):
+            if size is None:  # a skipped empty 1-D tensor
+                grads.append(array_module_of(grad).xp.zeros(0, dtype=grad.dtype)
+                             if needs[i + 2] else None)
+                continue
+            if needs[i + 2]:
+                key[ctx.dim] = builtins.slice(start, start + size)
+                grads.append(grad[tuple(key)])
+            else:
+                grads.append(None)
+            start += size
+        return tuple(grads)
+
 
 def cat(tensors, dim=0, *, out=None):
     if amp_state.active:
@@ -526,6 +573,17 @@ class Narrow(Primitive):
         if after[dim]:
             parts.append(grad.new_zeros(after))
         return cat(parts, dim) if len(parts) > 1 else grad
+
+    @staticmethod
+    def array_backward(ctx, grad):
+        shape, dim, start, length = ctx.args
+        if length == shape[dim]:
+            return grad
+        out = array_module_of(grad).xp.zeros(shape, dtype=grad.dtype)
+        index = [builtins.slice(None)] * len(shape)
+        index[dim] = builtins.slice(start, start + length)
+        out[tuple(index)] = grad
+        return out
 
 
 def narrow(input, dim, start, length):
