@@ -5,7 +5,7 @@ from .._tensor import Tensor
 from ..autograd.grad_mode import state as grad_state
 from ..autograd.graph import Primitive
 from ..backend.special import special_fn
-from ..ops._util import type_name, xp_of
+from ..ops._util import in_dtype, sum_array, type_name, xp_of
 from ..amp.autocast_mode import autocast_call, state as amp_state
 
 
@@ -44,6 +44,22 @@ class Linear(Primitive):
         gx = flat.matmul(weight).reshape(x.shape) if needs[0] else None
         gw = flat.t().matmul(x.reshape(ctx.rows, weight.shape[1])) if needs[1] else None
         gb = flat.sum(0) if needs[2] else None
+        return gx, gw, gb
+
+    @staticmethod
+    def array_backward(ctx, grad):
+        if grad.dtype.kind == "c":
+            return NotImplemented  # (the tensor path's matmuls handle complex as torch)
+        x, weight = ctx.saved_arrays
+        needs = ctx.needs_input_grad
+        flat = grad.reshape(ctx.rows, weight.shape[0])
+        gx = gw = gb = None
+        if needs[0]:
+            gx = in_dtype(flat @ weight, grad).reshape(x.shape)
+        if needs[1]:
+            gw = in_dtype(flat.T @ x.reshape(ctx.rows, weight.shape[1]), grad)
+        if needs[2]:
+            gb = sum_array(flat, (0,), False)
         return gx, gw, gb
 
 
