@@ -9,6 +9,7 @@ from ..autograd.grad_mode import no_grad
 from ..ops.creation import arange, ones_like
 from ..ops._util import broadcast_shapes, type_name, xp_of
 from . import _ops
+from ._cross_entropy import fused_cross_entropy
 from ..amp.autocast_mode import autocast_call, state as amp_state
 
 __all__ = ["l1_loss", "mse_loss", "smooth_l1_loss", "huber_loss", "kl_div",
@@ -259,6 +260,12 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: "
                            f"{label_smoothing}")
     dim = _class_dim(input)
+    if label_smoothing == 0 and input.is_floating_point() and input.numel() and \
+            not target.is_floating_point() and (weight is None or not weight.requires_grad):
+        _check_nll_shapes(input, target, weight)
+        target = target.long()
+        _check_targets(target, input.shape[dim], ignore_index)
+        return fused_cross_entropy(input, target, weight, ignore_index, reduction, dim)
     logp = input.log_softmax(dim)
     if target.is_floating_point() and target.shape == input.shape:
         return _soft_cross_entropy(logp, target, weight, reduction, label_smoothing, dim)
