@@ -154,7 +154,18 @@ _GATHER_INDEX = _index(np.random.RandomState(3).randint(0, 3, (2, 5)))  # repeat
 _MASK = _index([[True, False, True], [False, False, True]], ember.bool)
 _CONDITION = _index([True, False, True], ember.bool)
 
+# 0 and NaN entries: abs's gradient there is 0, as torch's sign gives.
+_NAN_AND_ZERO = ember.tensor([[1.0, 0.0, float("nan")], [1.0, 1.0, 1.0]])
+
 MORE = {
+    # powers by a Python scalar (tensor ** tensor keeps the tensor backward), abs
+    "pow-2": (lambda a: a ** 2, ((2, 3),), "Pow"),
+    "pow-half": (lambda a: a.abs() ** 0.5, ((2, 3),), "Pow"),
+    "pow-int-neg": (lambda a: (a.abs() + 1) ** -3, ((2, 3),), "Pow"),
+    "pow-0": (lambda a: a ** 0, ((2, 3),), "Pow"),
+    "pow-tensor": (lambda a, b: a.abs() ** b, ((2, 3), (3,)), None),
+    "abs": (lambda a: a.abs(), ((2, 3),), "Abs"),
+    "abs-nan-and-zero": (lambda a: (a * _NAN_AND_ZERO).abs(), ((2, 3),), "Abs"),
     # views and copies of the shape
     "view": (lambda a: a.view(3, -1), ((2, 3),), "View"),
     "view-unsqueeze": (lambda a: a.unsqueeze(-1).squeeze(0), ((1, 3),), "View"),

@@ -181,3 +181,16 @@ def test_complex_binary():
     check(lambda m, x, y: (x == y, m.isclose(x, x), m.equal(x, x)), inputs=[a, b], grad=False)
     check_raises(lambda m, x: m.atan2(x, x), RuntimeError, inputs=[ember.tensor(a)])
     check_raises(lambda m, x: m.fmax(x, x), RuntimeError, inputs=[ember.tensor(a)])
+
+
+def test_pow_with_complex_exponent():
+    # The exponent's gradient is zero where the base is 0 and the exponent is >= 0; a
+    # complex exponent counts as >= 0 only when it is real (torch's rule). Column 0 has a
+    # 0 base under a real exponent, column 1 under a complex one (NaN in torch too).
+    rng = np.random.default_rng(0)
+    base = rng.standard_normal((2, 3))
+    base[0, :2] = 0.0
+    exponent = rng.standard_normal(3) + 1j * rng.standard_normal(3)
+    exponent[:2] = [0.5, 0.5 + 0.3j]
+    check(lambda m, a, b: a.abs() ** b, inputs=[base, exponent], gradcheck=False)
+    check(lambda m, a, b: (a.abs() + 0.5) ** b, inputs=[base, exponent])

@@ -255,8 +255,22 @@ class Pow(_Binary):
             out = a ** b
             # NOTE: d/db a**b = a**b * log(a), taken as 0 where a == 0 and b >= 0.
             log_a = a.log()
-            gb = grad_for(_zero_where((a == 0) & (b >= 0), grad * _conj(out * log_a)), b)
+            # (a complex b counts as >= 0 when it is real and >= 0, as in torch)
+            b_nonneg = ((b.imag == 0) & (b.real >= 0)) if b.is_complex() else b >= 0
+            gb = grad_for(_zero_where((a == 0) & b_nonneg, grad * _conj(out * log_a)), b)
         return ga, gb
+
+    @staticmethod
+    def array_backward(ctx, grad):
+        scalar = ctx.scalar
+        if scalar is None or grad.dtype.kind == "c" or isinstance(scalar, complex):
+            return NotImplemented  # tensor ** tensor, complex: the tensor backward
+        if scalar == 0:
+            return grad * 0, None
+        (a,) = ctx.saved_arrays
+        # Each step in grad's dtype, as the tensor backward's ops keep it.
+        slope = in_dtype(scalar * in_dtype(a ** (scalar - 1), grad), grad)
+        return grad * slope, None
 
 
 class RPow(Primitive):

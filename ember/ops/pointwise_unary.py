@@ -160,6 +160,14 @@ class Abs(Primitive):
         (x,) = ctx.saved_tensors
         return grad * x.sgn() if x._dtype.is_complex else grad * x.sign()
 
+    @staticmethod
+    def array_backward(ctx, grad):
+        (x,) = ctx.saved_arrays
+        if x.dtype.kind == "c":
+            return NotImplemented
+        # torch's sign: (x > 0) - (x < 0), so 0 at NaN (NumPy's sign gives NaN)
+        return grad * ((x > 0).astype(grad.dtype) - (x < 0).astype(grad.dtype))
+
 
 def abs(input, *, out=None):
     require_tensor(input, "abs")
