@@ -339,18 +339,6 @@ def _run_ready(ready, retain_graph):
 _by_sequence = operator.attrgetter("_seq")
 
 
-def _reachable(roots):
-    """The set of nodes reachable from the roots (the roots included)."""
-    seen = set(roots)
-    stack = list(roots)
-    while stack:
-        for nxt, _ in stack.pop().next_functions:
-            if nxt is not None and nxt not in seen:
-                seen.add(nxt)
-                stack.append(nxt)
-    return seen
-
-
 def _run_with_tensors(node, grads, retain_graph):
     """One node of the array loop that has hooks (or retain_grad): run as the general
     loop does, on tensors."""
