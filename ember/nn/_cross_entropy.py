@@ -9,6 +9,7 @@ composite (see _losses.cross_entropy).
 from .._tensor import Tensor
 from ..autograd.graph import Primitive
 from ..ops._util import in_dtype, sum_array, xp_of
+from ..ops.reduction import log_softmax_array
 
 
 class CrossEntropy(Primitive):
@@ -21,9 +22,7 @@ class CrossEntropy(Primitive):
         ctx.reduction, ctx.dim = reduction, dim
         xp = ctx.xp = xp_of(x)
         data = x._data
-        # log_softmax, as LogSoftmax.forward computes it
-        shifted = data - data.max(axis=dim, keepdims=True)
-        logp = shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
+        logp = log_softmax_array(xp, data, dim)  # the values x.log_softmax(dim) has
         labels = target._data
         valid = labels != ignore_index
         # Ignored targets point at class 0 and get weight 0.

@@ -745,9 +745,7 @@ class LogSoftmax(Primitive):
     def forward(ctx, x, dim):
         ctx.dim = dim
         xp = ctx.xp = xp_of(x)  # (array_backward's array module)
-        data = x._data
-        shifted = data - data.max(axis=dim, keepdims=True)
-        return shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
+        return log_softmax_array(xp, x._data, dim)
 
     @staticmethod
     def backward(ctx, grad):
@@ -762,6 +760,12 @@ class LogSoftmax(Primitive):
         out *= sum_array(grad, (ctx.dim,), True)
         xp.subtract(grad, out, out=out)
         return out
+
+
+def log_softmax_array(xp, data, dim):
+    """log_softmax of a backend array along dim (shifted by the max: exp never overflows)."""
+    shifted = data - data.max(axis=dim, keepdims=True)
+    return shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
 
 
 def _softmax_input(input, dim, dtype):
