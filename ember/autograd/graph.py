@@ -43,7 +43,7 @@ class Node:
     _prehooks = None
     _tensor_prehooks = None
     _retains = None
-    _hooked = False  # set once any of the three above is: the engine's one check
+    _hooked = False  # set once any of the four above is: the engine checks only this
     _freed = False
     _num_outputs = 1
     _output_meta = None
