@@ -482,3 +482,12 @@ def test_warnings_are_not_raised_by_plain_layers():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         nn.Sequential(nn.Linear(3, 4), nn.GELU(), nn.Linear(4, 2))(ember.ones(2, 3))
+
+
+def test_zero_pads_are_constant_pads():
+    for n in (1, 2, 3):
+        pad = getattr(nn, f"ZeroPad{n}d")(1)
+        assert isinstance(pad, getattr(nn, f"ConstantPad{n}d"))
+        assert isinstance(getattr(torch.nn, f"ZeroPad{n}d")(1),
+                          getattr(torch.nn, f"ConstantPad{n}d"))
+        assert repr(pad) == repr(getattr(torch.nn, f"ZeroPad{n}d")(1))

@@ -56,6 +56,8 @@ class ConstantPad3d(_ConstantPadNd):
 
 
 class _ZeroPadNd(_ConstantPadNd):
+    """ZeroPad{1,2,3}d are ConstantPad{1,2,3}d with value 0 (subclasses, as in torch)."""
+
     def __init__(self, padding):
         super().__init__(padding, 0.0)
 
@@ -63,17 +65,17 @@ class _ZeroPadNd(_ConstantPadNd):
         return f"{self.padding}"
 
 
-class ZeroPad1d(_ZeroPadNd):
+class ZeroPad1d(_ZeroPadNd, ConstantPad1d):
     """Pads the last dim with zeros."""
     _nd = 1
 
 
-class ZeroPad2d(_ZeroPadNd):
+class ZeroPad2d(_ZeroPadNd, ConstantPad2d):
     """Pads the last 2 dims with zeros."""
     _nd = 2
 
 
-class ZeroPad3d(_ZeroPadNd):
+class ZeroPad3d(_ZeroPadNd, ConstantPad3d):
     """Pads the last 3 dims with zeros."""
     _nd = 3
 
@@ -115,7 +117,7 @@ class _CircularPadNd(_PadNd):
         nd = self._nd
         if input.ndim not in (nd + 1, nd + 2):
             raise ValueError(f"expected {nd + 1}D or {nd + 2}D input (got {input.ndim}D input)")
-        return F.pad(input, self.padding, "circular")
+        return super().forward(input)
 
 
 class CircularPad1d(_CircularPadNd):
