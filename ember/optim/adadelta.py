@@ -1,7 +1,8 @@
 """Adadelta: step sizes from running averages of squared gradients and squared updates."""
 from ..ops._util import xp_of
-from .optimizer import (Optimizer, bump, check_lr, check_nonnegative, each_param_with_grad,
-                        fill_group_defaults, new_step_counter, real_array, scalar)
+from .optimizer import (Optimizer, bump, check_lr, check_nonnegative, count_step,
+                        each_param_with_grad, fill_group_defaults, init_state, param_and_grad,
+                        real_array, scalar)
 
 
 class Adadelta(Optimizer):
@@ -39,18 +40,10 @@ class Adadelta(Optimizer):
     def _update(self, p, group):
         lr, rho, eps = scalar(group["lr"]), group["rho"], group["eps"]
         weight_decay = group["weight_decay"]
-        state = self.state[p]
-        if not state:
-            state["step"] = new_step_counter()
-            state["square_avg"] = p.detach().new_zeros(p.shape)
-            state["acc_delta"] = p.detach().new_zeros(p.shape)
+        state = init_state(self, p, "square_avg", "acc_delta")
         xp = xp_of(p)
-        state["step"]._data += 1
-        param, g = real_array(p), real_array(p.grad)
-        if group["maximize"]:
-            g = -g
-        if weight_decay != 0:
-            g = g + weight_decay * param
+        count_step(state)
+        param, g = param_and_grad(p, group, weight_decay)
         v, u = real_array(state["square_avg"]), real_array(state["acc_delta"])
         v *= rho
         v += (1 - rho) * g * g

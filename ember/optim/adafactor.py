@@ -3,7 +3,7 @@ import math
 
 from .._tensor import Tensor
 from ..ops._util import xp_of
-from .optimizer import (Optimizer, bump, each_param_with_grad, fill_group_defaults,
+from .optimizer import (Optimizer, bump, count_step, each_param_with_grad, fill_group_defaults,
                         new_step_counter, scalar)
 
 
@@ -62,8 +62,7 @@ class Adafactor(Optimizer):
         eps1 = self._eps1.setdefault(id(group), group["eps"][0] if group["eps"][0] is not None
                                      else float(xp.finfo(p._data.dtype).eps))
         state = self._init_state(p)
-        state["step"]._data += 1
-        step = float(state["step"]._data)
+        step = count_step(state)
         weight = step ** group["beta2_decay"]
         param, g = p._data, p.grad._data
         if group["maximize"]:

@@ -1,7 +1,8 @@
 """Adagrad: per-coordinate learning rates from the running sum of squared gradients."""
 from ..ops._util import xp_of
-from .optimizer import (Optimizer, bump, check_lr, check_nonnegative, each_param_with_grad,
-                        fill_group_defaults, new_step_counter, real_array, scalar)
+from .optimizer import (Optimizer, bump, check_lr, check_nonnegative, count_step,
+                        each_param_with_grad, fill_group_defaults, new_step_counter,
+                        param_and_grad, real_array, scalar)
 from .sgd import _check_modes
 
 
@@ -47,13 +48,8 @@ class Adagrad(Optimizer):
     def _update(self, p, group):
         lr, eps, weight_decay = scalar(group["lr"]), group["eps"], group["weight_decay"]
         state = self.state[p]
-        state["step"]._data += 1
-        step = float(state["step"]._data)
-        param, g = real_array(p), real_array(p.grad)
-        if group["maximize"]:
-            g = -g
-        if weight_decay != 0:
-            g = g + weight_decay * param
+        step = count_step(state)
+        param, g = param_and_grad(p, group, weight_decay)
         total = real_array(state["sum"])
         total += g * g
         std = xp_of(p).sqrt(total)

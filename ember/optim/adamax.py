@@ -1,8 +1,7 @@
 """Adamax: Adam with the infinity norm in place of the second moment."""
 from ..ops._util import xp_of
-from .optimizer import (Optimizer, bump, check_betas, check_lr, check_nonnegative,
-                        each_param_with_grad, fill_group_defaults, new_step_counter,
-                        real_array, scalar)
+from .optimizer import (Optimizer, bump, check_adam_hyper, count_step, each_param_with_grad,
+                        fill_group_defaults, init_state, param_and_grad, real_array, scalar)
 
 
 class Adamax(Optimizer):
@@ -19,10 +18,7 @@ class Adamax(Optimizer):
 
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  foreach=None, *, maximize=False, differentiable=False, capturable=False):
-        check_lr(lr)
-        check_nonnegative(epsilon=eps)
-        check_betas(betas)
-        check_nonnegative(weight_decay=weight_decay)
+        check_adam_hyper(lr, betas, eps, weight_decay)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                         foreach=foreach, maximize=maximize, differentiable=differentiable,
                         capturable=capturable)
@@ -39,19 +35,10 @@ class Adamax(Optimizer):
     def _update(self, p, group):
         lr, eps, weight_decay = scalar(group["lr"]), group["eps"], group["weight_decay"]
         beta1, beta2 = (scalar(b) for b in group["betas"])
-        state = self.state[p]
-        if not state:
-            state["step"] = new_step_counter()
-            state["exp_avg"] = p.detach().new_zeros(p.shape)
-            state["exp_inf"] = p.detach().new_zeros(p.shape)
+        state = init_state(self, p, "exp_avg", "exp_inf")
         xp = xp_of(p)
-        state["step"]._data += 1
-        step = float(state["step"]._data)
-        param, g = real_array(p), real_array(p.grad)
-        if group["maximize"]:
-            g = -g
-        if weight_decay != 0:
-            g = g + weight_decay * param
+        step = count_step(state)
+        param, g = param_and_grad(p, group, weight_decay)
         m, u = real_array(state["exp_avg"]), real_array(state["exp_inf"])
         m += (g - m) * (1 - beta1)
         u *= beta2

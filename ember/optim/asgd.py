@@ -1,6 +1,7 @@
 """ASGD: averaged stochastic gradient descent (Polyak & Juditsky)."""
-from .optimizer import (Optimizer, bump, check_lr, check_nonnegative, each_param_with_grad,
-                        fill_group_defaults, new_step_counter, real_array, scalar)
+from .optimizer import (Optimizer, bump, check_lr, check_nonnegative, count_step,
+                        each_param_with_grad, fill_group_defaults, new_step_counter,
+                        param_and_grad, real_array, scalar)
 
 
 class ASGD(Optimizer):
@@ -43,13 +44,8 @@ class ASGD(Optimizer):
             state["eta"] = new_step_counter(lr, device=p.device)
             state["mu"] = new_step_counter(1.0, device=p.device)
             state["ax"] = p.detach().new_zeros(p.shape)
-        state["step"]._data += 1
-        step = float(state["step"]._data)
-        param, g = real_array(p), real_array(p.grad)
-        if group["maximize"]:
-            g = -g
-        if weight_decay != 0:
-            g = g + weight_decay * param
+        step = count_step(state)
+        param, g = param_and_grad(p, group, weight_decay)
         eta = float(state["eta"]._data)
         param *= 1 - lambd * eta
         param -= eta * g

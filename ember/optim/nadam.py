@@ -1,8 +1,8 @@
 """NAdam: Adam with Nesterov momentum (Dozat), with torch's momentum-decay schedule."""
 from ..ops._util import xp_of
-from .optimizer import (Optimizer, bump, check_betas, check_lr, check_nonnegative,
+from .optimizer import (Optimizer, bump, check_adam_hyper, check_nonnegative, count_step,
                         each_param_with_grad, fill_group_defaults, new_step_counter,
-                        real_array, scalar)
+                        param_and_grad, real_array, scalar)
 
 
 class NAdam(Optimizer):
@@ -26,10 +26,8 @@ class NAdam(Optimizer):
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  momentum_decay=4e-3, decoupled_weight_decay=False, *, foreach=None,
                  maximize=False, capturable=False, differentiable=False):
-        check_lr(lr)
-        check_nonnegative(epsilon=eps)
-        check_betas(betas)
-        check_nonnegative(weight_decay=weight_decay, momentum_decay=momentum_decay)
+        check_adam_hyper(lr, betas, eps, weight_decay)
+        check_nonnegative(momentum_decay=momentum_decay)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                         momentum_decay=momentum_decay,
                         decoupled_weight_decay=decoupled_weight_decay, maximize=maximize,
@@ -54,16 +52,9 @@ class NAdam(Optimizer):
             state["exp_avg"] = p.detach().new_zeros(p.shape)
             state["exp_avg_sq"] = p.detach().new_zeros(p.shape)
         xp = xp_of(p)
-        state["step"]._data += 1
-        step = float(state["step"]._data)
-        param, g = real_array(p), real_array(p.grad)
-        if group["maximize"]:
-            g = -g
-        if weight_decay != 0:
-            if group["decoupled_weight_decay"]:
-                param *= 1 - lr * weight_decay
-            else:
-                g = g + weight_decay * param
+        step = count_step(state)
+        param, g = param_and_grad(p, group, weight_decay,
+                                  decoupled=group["decoupled_weight_decay"], lr=lr)
         decay = group["momentum_decay"]
         mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * decay))
         mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * decay))

@@ -309,6 +309,15 @@ def check_betas(betas):
             raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
 
 
+def check_adam_hyper(lr, betas, eps, weight_decay):
+    """The checks torch's Adam-family constructors (Adam, Adamax, NAdam, RAdam) share,
+    in their order: lr, eps, betas, weight_decay."""
+    check_lr(lr)
+    check_nonnegative(epsilon=eps)
+    check_betas(betas)
+    check_nonnegative(weight_decay=weight_decay)
+
+
 def fill_group_defaults(optimizer, **defaults):
     """__setstate__ helper: give groups from older checkpoints the newer options."""
     for group in optimizer.param_groups:
@@ -323,6 +332,42 @@ def each_param_with_grad(optimizer, closure, update):
         for p in optimizer._params_with_grad(group):
             update(p, group)
     return loss
+
+
+def init_state(optimizer, p, *buffers):
+    """p's state; before its first step, torch's lazy initialisation: 'step' (a 0-d
+    counter at 0), then one zero tensor shaped like p per name in buffers, in order."""
+    state = optimizer.state[p]
+    if not state:
+        state["step"] = new_step_counter()
+        for name in buffers:
+            state[name] = p.detach().new_zeros(p.shape)
+    return state
+
+
+def count_step(state):
+    """state['step'] <- state['step'] + 1, in its 0-d tensor; the new value as a float."""
+    state["step"]._data += 1
+    return float(state["step"]._data)
+
+
+def param_and_grad(p, group, weight_decay, *, decoupled=False, lr=None):
+    """p's array and its gradient's (as real_array views), prepared as torch does:
+
+        g <- -g                             if group['maximize']
+        p <- p * (1 - lr * weight_decay)    if decoupled and weight_decay != 0
+        g <- g + weight_decay * p           elif weight_decay != 0
+
+    p's array is updated in place; the gradient is never written (a changed g is new)."""
+    param, g = real_array(p), real_array(p.grad)
+    if group["maximize"]:
+        g = -g
+    if weight_decay != 0:
+        if decoupled:
+            param *= 1 - lr * weight_decay
+        else:
+            g = g + weight_decay * param
+    return param, g
 
 
 def bump(*tensors):

@@ -2,9 +2,8 @@
 import math
 
 from ..ops._util import xp_of
-from .optimizer import (Optimizer, bump, check_betas, check_lr, check_nonnegative,
-                        each_param_with_grad, fill_group_defaults, new_step_counter,
-                        real_array, scalar)
+from .optimizer import (Optimizer, bump, check_adam_hyper, count_step, each_param_with_grad,
+                        fill_group_defaults, init_state, param_and_grad, real_array, scalar)
 
 
 class RAdam(Optimizer):
@@ -30,10 +29,7 @@ class RAdam(Optimizer):
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  decoupled_weight_decay=False, *, foreach=None, maximize=False,
                  capturable=False, differentiable=False):
-        check_lr(lr)
-        check_nonnegative(epsilon=eps)
-        check_betas(betas)
-        check_nonnegative(weight_decay=weight_decay)
+        check_adam_hyper(lr, betas, eps, weight_decay)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                         maximize=maximize, foreach=foreach, capturable=capturable,
                         decoupled_weight_decay=decoupled_weight_decay,
@@ -51,22 +47,11 @@ class RAdam(Optimizer):
     def _update(self, p, group):
         lr, eps, weight_decay = scalar(group["lr"]), group["eps"], group["weight_decay"]
         beta1, beta2 = (scalar(b) for b in group["betas"])
-        state = self.state[p]
-        if not state:
-            state["step"] = new_step_counter()
-            state["exp_avg"] = p.detach().new_zeros(p.shape)
-            state["exp_avg_sq"] = p.detach().new_zeros(p.shape)
+        state = init_state(self, p, "exp_avg", "exp_avg_sq")
         xp = xp_of(p)
-        state["step"]._data += 1
-        step = float(state["step"]._data)
-        param, g = real_array(p), real_array(p.grad)
-        if group["maximize"]:
-            g = -g
-        if weight_decay != 0:
-            if group["decoupled_weight_decay"]:
-                param *= 1 - lr * weight_decay
-            else:
-                g = g + weight_decay * param
+        step = count_step(state)
+        param, g = param_and_grad(p, group, weight_decay,
+                                  decoupled=group["decoupled_weight_decay"], lr=lr)
         m, v = real_array(state["exp_avg"]), real_array(state["exp_avg_sq"])
         m += (g - m) * (1 - beta1)
         v *= beta2

@@ -1,7 +1,8 @@
 """RMSprop (Hinton), with optional centering and momentum."""
 from ..ops._util import xp_of
-from .optimizer import (Optimizer, bump, check_lr, check_nonnegative, each_param_with_grad,
-                        fill_group_defaults, new_step_counter, real_array, scalar)
+from .optimizer import (Optimizer, bump, check_lr, check_nonnegative, count_step,
+                        each_param_with_grad, fill_group_defaults, new_step_counter,
+                        param_and_grad, real_array, scalar)
 
 
 class RMSprop(Optimizer):
@@ -59,12 +60,8 @@ class RMSprop(Optimizer):
         weight_decay, momentum = group["weight_decay"], group["momentum"]
         state = self._init_state(p, group)
         xp = xp_of(p)
-        state["step"]._data += 1
-        param, g = real_array(p), real_array(p.grad)
-        if group["maximize"]:
-            g = -g
-        if weight_decay != 0:
-            g = g + weight_decay * param
+        count_step(state)
+        param, g = param_and_grad(p, group, weight_decay)
         v = real_array(state["square_avg"])
         v *= alpha
         v += (1 - alpha) * g * g

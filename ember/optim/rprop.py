@@ -1,7 +1,7 @@
 """Rprop: resilient backpropagation, sign-based steps with adaptive sizes."""
 from ..ops._util import xp_of
-from .optimizer import (Optimizer, bump, check_lr, each_param_with_grad, fill_group_defaults,
-                        new_step_counter, real_array, scalar)
+from .optimizer import (Optimizer, bump, check_lr, count_step, each_param_with_grad,
+                        fill_group_defaults, new_step_counter, real_array, scalar)
 
 
 class Rprop(Optimizer):
@@ -46,7 +46,7 @@ class Rprop(Optimizer):
             state["step_size"] = p.detach().new_full(
                 p.shape, complex(lr, lr) if p.is_complex() else lr)
         xp = xp_of(p)
-        state["step"]._data += 1
+        count_step(state)
         param, g = real_array(p), real_array(p.grad)
         prev, size = real_array(state["prev"]), real_array(state["step_size"])
         g = -g if group["maximize"] else g.copy()

@@ -1,7 +1,7 @@
 """Stochastic gradient descent, with momentum, dampening, Nesterov and weight decay."""
 from .._tensor import Tensor
 from ..ops._util import xp_of
-from .optimizer import Optimizer, bump, scalar
+from .optimizer import Optimizer, bump, each_param_with_grad, fill_group_defaults, scalar
 
 
 class SGD(Optimizer):
@@ -37,19 +37,11 @@ class SGD(Optimizer):
 
     def __setstate__(self, state):
         super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("nesterov", False)
-            group.setdefault("maximize", False)
-            group.setdefault("foreach", None)
-            group.setdefault("differentiable", False)
-            group.setdefault("fused", False)
+        fill_group_defaults(self, nesterov=False, maximize=False, foreach=None,
+                            differentiable=False, fused=False)
 
     def step(self, closure=None):
-        loss = self._closure_loss(closure)
-        for group in self.param_groups:
-            for p in self._params_with_grad(group):
-                self._update(p, group)
-        return loss
+        return each_param_with_grad(self, closure, self._update)
 
     def _update(self, p, group):
         lr, momentum = scalar(group["lr"]), group["momentum"]
