@@ -4,9 +4,9 @@ import math
 import ember
 
 from . import constraints
-from .bernoulli import _check_one_of
 from .distribution import Distribution
-from .utils import lazy_property, logits_to_probs, probs_to_logits
+from .utils import (_check_one_of, _expand_probs_or_logits, lazy_property, logits_to_probs,
+                    probs_to_logits)
 
 __all__ = ["Categorical"]
 
@@ -36,11 +36,7 @@ class Categorical(Distribution):
     def expand(self, batch_shape, _instance=None):
         new = self._get_checked_instance(Categorical, _instance)
         batch_shape = ember.Size(batch_shape)
-        param_shape = batch_shape + (self._num_events,)
-        if "probs" in self.__dict__:
-            new.probs = new._param = self.probs.expand(param_shape)
-        if "logits" in self.__dict__:
-            new.logits = new._param = self.logits.expand(param_shape)
+        _expand_probs_or_logits(self, new, batch_shape + (self._num_events,))
         new._num_events = self._num_events
         return self._finish_expand(new, batch_shape)
 

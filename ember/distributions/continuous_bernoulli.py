@@ -2,50 +2,38 @@
 on [0, 1] (Loaiza-Ganem & Cunningham, 2019). Near p = 1/2 the closed forms divide
 0 by 0, so inside ``lims`` Taylor expansions around 1/2 are used."""
 import math
-import numbers
 
 import ember
 
 from . import constraints
-from .bernoulli import _check_one_of
 from .exp_family import ExponentialFamily
-from .utils import (broadcast_all, clamp_probs, lazy_property, logits_to_probs,
-                    probs_to_logits)
+from .utils import (_BinaryProbsLogits, _expand_probs_or_logits, _set_probs_or_logits,
+                    broadcast_all, clamp_probs, lazy_property, logits_to_probs)
 from ..nn import functional as F
 
 __all__ = ["ContinuousBernoulli"]
 
 
-class ContinuousBernoulli(ExponentialFamily):
+class ContinuousBernoulli(_BinaryProbsLogits, ExponentialFamily):
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
     support = constraints.unit_interval
     has_rsample = True
 
     def __init__(self, probs=None, logits=None, lims=(0.499, 0.501), validate_args=None):
-        _check_one_of(probs, logits)
+        _set_probs_or_logits(self, probs, logits)
         if probs is not None:
-            (self.probs,) = broadcast_all(probs)
             if validate_args is not None and \
                     not self.arg_constraints["probs"].check(self.probs).all():
                 raise ValueError("The parameter probs has invalid values")
-            self.probs = clamp_probs(self.probs)
-            self._param = self.probs
-        else:
-            (self.logits,) = broadcast_all(logits)
-            self._param = self.logits
-        given = probs if probs is not None else logits
-        batch_shape = () if isinstance(given, numbers.Number) else self._param.size()
+            self.probs = self._param = clamp_probs(self.probs)
         self._lims = lims
-        super().__init__(batch_shape, validate_args=validate_args)
+        super().__init__(self._param.size(), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
         new = self._get_checked_instance(ContinuousBernoulli, _instance)
         new._lims = self._lims
         batch_shape = ember.Size(batch_shape)
-        if "probs" in self.__dict__:
-            new.probs = new._param = self.probs.expand(batch_shape)
-        if "logits" in self.__dict__:
-            new.logits = new._param = self.logits.expand(batch_shape)
+        _expand_probs_or_logits(self, new, batch_shape)
         return self._finish_expand(new, batch_shape)
 
     def _outside_unstable_region(self):
@@ -90,11 +78,8 @@ class ContinuousBernoulli(ExponentialFamily):
         return ember.where(self._outside_unstable_region(), variances, taylor)
 
     @lazy_property
-    def logits(self):
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
     def probs(self):
+        # Clamped like given probs (logits, derived from probs, come from the mixin).
         return clamp_probs(logits_to_probs(self.logits, is_binary=True))
 
     @property

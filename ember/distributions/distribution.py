@@ -182,6 +182,14 @@ class Distribution:
         new._validate_args = self._validate_args
         return new
 
+    def _expand_params(self, new, batch_shape, *names):
+        """expand() for parameters that all have the batch shape: ``new`` gets each
+        named parameter expanded to ``batch_shape``, then is finished as above."""
+        batch_shape = ember.Size(batch_shape)
+        for name in names:
+            setattr(new, name, getattr(self, name).expand(batch_shape))
+        return self._finish_expand(new, batch_shape)
+
     def __repr__(self):
         names = [k for k in self.arg_constraints if k in self.__dict__]
         args = ", ".join(f"{p}: {_short(self.__dict__[p])}" for p in names)

@@ -60,6 +60,32 @@ def probs_to_logits(probs, is_binary=False):
     return ember.log(clamped)
 
 
+def _check_one_of(probs, logits):
+    if (probs is None) == (logits is None):
+        raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+
+
+def _set_probs_or_logits(dist, probs, logits, *others):
+    """Store whichever of ``probs`` / ``logits`` is given (exactly one must be) on
+    ``dist``, under its own name and as ``dist._param``, broadcast together with
+    ``others``; the other one is then derived lazily. Returns the broadcast ``others``
+    (they come first in the broadcast, so a number parameter takes their dtype)."""
+    _check_one_of(probs, logits)
+    name, given = ("probs", probs) if probs is not None else ("logits", logits)
+    *others, dist._param = broadcast_all(*others, given)
+    setattr(dist, name, dist._param)
+    return others
+
+
+def _expand_probs_or_logits(dist, new, shape):
+    """The expand() step for probs / logits: ``new`` gets whichever of them ``dist``
+    holds (given or already derived), expanded to ``shape``."""
+    if "probs" in dist.__dict__:
+        new.probs = new._param = dist.probs.expand(shape)
+    if "logits" in dist.__dict__:
+        new.logits = new._param = dist.logits.expand(shape)
+
+
 class lazy_property:
     """A parameter computed on first access and then stored on the instance.
 
@@ -116,3 +142,65 @@ def vec_to_tril_matrix(vec, diag=0):
     mat = vec.new_zeros(tuple(vec.shape[:-1]) + (n, n))
     mat[..., _tril_mask(n, diag, vec.device)] = vec
     return mat
+
+
+class _BinaryProbsLogits:
+    """Mixin: a success probability ``probs`` and its log-odds ``logits``, each
+    computed lazily from the other (the one given is stored by _set_probs_or_logits)."""
+
+    @lazy_property
+    def logits(self):
+        return probs_to_logits(self.probs, is_binary=True)
+
+    @lazy_property
+    def probs(self):
+        return logits_to_probs(self.logits, is_binary=True)
+
+
+class _RelaxedParams:
+    """Mixin for a relaxed distribution built as a transform of ``base_dist``: its
+    ``temperature``, ``logits`` and ``probs`` are those of the base distribution."""
+
+    @property
+    def temperature(self):
+        return self.base_dist.temperature
+
+    @property
+    def logits(self):
+        return self.base_dist.logits
+
+    @property
+    def probs(self):
+        return self.base_dist.probs
+
+
+class _LocationScale:
+    """Mixin: the constructor of a location-scale family (Normal, Cauchy, Laplace):
+    ``loc`` and ``scale`` broadcast together, their shape the batch shape."""
+
+    def __init__(self, loc, scale, validate_args=None):
+        self.loc, self.scale = broadcast_all(loc, scale)
+        super().__init__(self.loc.size(), validate_args=validate_args)
+
+
+class _CategoricalParams:
+    """Mixin for a distribution built on a Categorical, ``self._categorical``: its
+    ``probs``, ``logits`` and ``param_shape`` are the Categorical's."""
+
+    @property
+    def probs(self):
+        return self._categorical.probs
+
+    @property
+    def logits(self):
+        return self._categorical.logits
+
+    @property
+    def param_shape(self):
+        return self._categorical.param_shape
+
+    def _expand_categorical(self, new, batch_shape):
+        """The rest of expand(): ``new`` gets the Categorical expanded to batch_shape."""
+        batch_shape = ember.Size(batch_shape)
+        new._categorical = self._categorical.expand(batch_shape)
+        return self._finish_expand(new, batch_shape, self.event_shape)

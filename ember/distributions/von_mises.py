@@ -80,10 +80,7 @@ class VonMises(Distribution):
 
     def expand(self, batch_shape, _instance=None):
         new = self._get_checked_instance(VonMises, _instance)
-        batch_shape = ember.Size(batch_shape)
-        new.loc = self.loc.expand(batch_shape)
-        new.concentration = self.concentration.expand(batch_shape)
-        return self._finish_expand(new, batch_shape)
+        return self._expand_params(new, batch_shape, "loc", "concentration")
 
     def log_prob(self, value):
         if self._validate_args:
